@@ -1,0 +1,32 @@
+import type { CatalogServiceService, Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { isStaff } from '../../../platform/src/auth.js';
+import { DomainError } from '../../../platform/src/errors.js';
+import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
+import type { ProductFields } from '../domain/product.js';
+import type { ProductCatalog } from '../app/products.js';
+
+function fieldsFrom(product: Product | undefined): ProductFields {
+  if (!product) throw new DomainError('invalid_argument', 'INVALID_ARGUMENT', 'product is required', {}, [{ field: 'product', description: 'is required' }]);
+  return {
+    name: product.name,
+    description: product.description,
+    sku: product.sku,
+    price: product.price ? { currencyCode: product.price.currencyCode, amountMinor: product.price.amountMinor } : undefined,
+    status: product.status ?? ProductStatus.PRODUCT_STATUS_UNSPECIFIED,
+  };
+}
+
+/** CatalogService handlers: proto in, use case, proto out. */
+export function catalogHandlers(catalog: ProductCatalog): ServiceHandlers<typeof CatalogServiceService> {
+  return {
+    createProduct: async (req) => catalog.create(fieldsFrom(req.product)),
+    getProduct: async (req, ctx) => catalog.get(req.id, { staff: isStaff(ctx.caller) }),
+    listProducts: async (req, ctx) => catalog.list(req, { staff: isStaff(ctx.caller) }),
+    updateProduct: async (req) => catalog.update(req.product?.id ?? '', fieldsFrom(req.product), req.updateMask, req.product?.etag ?? ''),
+    deleteProduct: async (req) => {
+      await catalog.delete(req.id, req.etag);
+      return {};
+    },
+  };
+}

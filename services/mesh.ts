@@ -1,0 +1,21 @@
+import { catalogService } from './catalog/src/service.js';
+import { identityService } from './identity/src/service.js';
+import { serveUntilSignalled, type ServiceModule } from './platform/src/runtime.js';
+
+/** Every domain service, in start order (identity first: the others verify its tokens). */
+export const ALL_SERVICES: ServiceModule[] = [identityService, catalogService];
+
+/** Picks services by name; "all" (or nothing) means every one, in one process. */
+export function selectServices(names: string[]): ServiceModule[] {
+  if (names.length === 0 || names.includes('all')) return ALL_SERVICES;
+  return names.map((name) => {
+    const found = ALL_SERVICES.find((s) => s.name === name);
+    if (!found) throw new Error(`unknown service "${name}"; known: ${ALL_SERVICES.map((s) => s.name).join(', ')}, all`);
+    return found;
+  });
+}
+
+// `tsx services/mesh.ts [all | identity catalog ...]` runs the chosen services until SIGINT/SIGTERM.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await serveUntilSignalled(selectServices(process.argv.slice(2)));
+}

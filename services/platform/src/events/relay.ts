@@ -1,0 +1,195 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Model } from 'mongoose';
+import { errorMeta, type Logger } from './logger.js';
+import { publishEvent } from './publish.js';
+
+export interface OutboxRelayOptions {
+  js: JetStreamClient;
+  /** Models whose schema includes `outbox: outboxSchema`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  models: Model<any>[];
+  logger: Logger;
+  /** Poll period; a safety net for writes made by other processes or missed kicks. Default 250ms. */
+  intervalMs?: number;
+  /** Documents fetched per query. Default 100. */
+  batchSize?: number;
+  publishTimeoutMs?: number;
+}
+
+/** Handle to a running relay. */
+export interface OutboxRelay {
+  /** Run a pass now instead of waiting for the next tick; call after a local write to cut latency. */
+  kick(): void;
+  /** Run one complete pass and resolve with the number of entries published (tests, shutdown). */
+  flush(): Promise<number>;
+  /** Stop polling; resolves once the in-flight pass has finished so no publish is cut in half. */
+  stop(): Promise<void>;
+}
+
+interface LeanEntry {
+  id: string;
+  subject: string;
+  type: string;
+  data: unknown;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+interface LeanDoc {
+  _id: unknown;
+  outbox?: LeanEntry[];
+}
+
+// `.lean()` hands back BSON Binary rather than Buffer.
+function toBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v && typeof v === 'object' && 'buffer' in v) {
+    const bin = v as { buffer: unknown; position?: number };
+    if (bin.buffer instanceof Uint8Array) return bin.buffer.subarray(0, bin.position ?? bin.buffer.length);
+  }
+  throw new TypeError('outbox entry data is not binary');
+}
+
+function traceHeaders(e: LeanEntry): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (e.traceparent) h.traceparent = e.traceparent;
+  if (e.tracestate) h.tracestate = e.tracestate;
+  return h;
+}
+
+/**
+ * Moves events from document outboxes to JetStream. For each pending entry
+ * it publishes (Nats-Msg-Id = entry id), waits for the PubAck, then `$pull`s
+ * the entry. A crash in between re-publishes on restart and the stream's
+ * duplicate window drops the copy, so events are neither lost nor doubled.
+ * Several relays (one per replica) may run over the same collection for the
+ * same reason. Errors are logged and retried on the next tick; the relay
+ * never throws into the process.
+ */
+export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const { js, models, logger } = opts;
+  const intervalMs = opts.intervalMs ?? 250;
+  const batchSize = opts.batchSize ?? 100;
+
+  let stopped = false;
+  let kicked = false;
+  let wake: (() => void) | null = null;
+  // Passes are serialised so flush() and the loop never publish the same entry concurrently.
+  let chain: Promise<unknown> = Promise.resolve();
+
+  function serialised(): Promise<number> {
+    const p = chain.then(pass);
+    chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async function relayDocument(model: Model<unknown>, doc: LeanDoc): Promise<{ published: number; error?: unknown }> {
+    const done: string[] = [];
+    let error: unknown;
+    // In array order so a single aggregate's events go out in the order they happened.
+    for (const e of doc.outbox ?? []) {
+      try {
+        await publishEvent(
+          js,
+          { subject: e.subject, id: e.id, type: e.type, data: toBytes(e.data), headers: traceHeaders(e) },
+          opts.publishTimeoutMs ? { timeoutMs: opts.publishTimeoutMs } : {},
+        );
+        done.push(e.id);
+      } catch (err) {
+        error = err;
+        break;
+      }
+    }
+    if (done.length > 0) {
+      await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } });
+    }
+    return { published: done.length, error };
+  }
+
+  async function relayModel(model: Model<unknown>): Promise<number> {
+    let published = 0;
+    let failures = 0;
+    let firstError: unknown;
+    let lastId: unknown;
+    // Page by _id so a document that keeps failing is not fetched again in the same pass.
+    for (;;) {
+      const filter: Record<string, unknown> = { 'outbox.0': { $exists: true } };
+      if (lastId !== undefined) filter._id = { $gt: lastId };
+      const docs = (await model
+        .find(filter)
+        .select({ outbox: 1 })
+        .sort({ _id: 1 })
+        .limit(batchSize)
+        .lean()
+        .exec()) as unknown as LeanDoc[];
+      for (const doc of docs) {
+        const r = await relayDocument(model, doc);
+        published += r.published;
+        if (r.error !== undefined) {
+          failures++;
+          firstError ??= r.error;
+        }
+      }
+      if (docs.length < batchSize || stopped) break;
+      lastId = docs[docs.length - 1]!._id;
+    }
+    if (failures > 0) {
+      // One line per model per pass: a NATS outage would otherwise log once per document.
+      logger.error('outbox relay: publish failed, will retry', {
+        model: model.modelName,
+        documents: failures,
+        ...errorMeta(firstError),
+      });
+    }
+    return published;
+  }
+
+  async function pass(): Promise<number> {
+    kicked = false;
+    let total = 0;
+    for (const model of models) {
+      try {
+        total += await relayModel(model as Model<unknown>);
+      } catch (err) {
+        logger.error('outbox relay: pass failed, will retry', { model: model.modelName, ...errorMeta(err) });
+      }
+    }
+    return total;
+  }
+
+  function sleep(): Promise<void> {
+    if (kicked || stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, intervalMs);
+      // The relay alone should not keep a process alive.
+      timer.unref();
+      wake = done;
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+    });
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      await serialised().catch((err: unknown) => logger.error('outbox relay: pass failed', errorMeta(err)));
+      await sleep();
+    }
+  })();
+
+  return {
+    kick() {
+      kicked = true;
+      wake?.();
+    },
+    flush: serialised,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      await chain;
+    },
+  };
+}

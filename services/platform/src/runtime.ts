@@ -1,0 +1,119 @@
+import type { Connection } from 'mongoose';
+import type { Server as HttpServer } from 'node:http';
+import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
+import { TokenVerifier } from './auth.js';
+import { loadConfig, platformConfigSchema, type PlatformConfig } from './config.js';
+import { connectNats, ensureStreams, type NatsHandles, type StreamSpec } from './events/index.js';
+import { createServiceClient } from './grpc/client.js';
+import { GrpcHost, type ServiceRegistration, type UnaryServiceDefinition } from './grpc/server.js';
+import { createLogger, type Logger } from './logger.js';
+import { startMetricsServer } from './metrics.js';
+import { connectMongo, ensureIndexes, serviceDatabase } from './mongo.js';
+import { setupTracing } from './tracing.js';
+
+/** What the runtime hands a service when it starts. */
+export interface ServiceDeps {
+  config: PlatformConfig;
+  logger: Logger;
+  /** The service's own database. */
+  db: Connection;
+  nats: NatsHandles;
+}
+
+/** A started service: its gRPC registration and how to stop its background work. */
+export interface StartedService {
+  registration: ServiceRegistration<UnaryServiceDefinition>;
+  stop?: () => Promise<void>;
+}
+
+/**
+ * A domain service as the runtime sees it. The same module runs alone in its own
+ * process (production) or beside every other one in a single process (`npm start`).
+ */
+export interface ServiceModule {
+  name: string;
+  /** Streams this service publishes to; created idempotently at start. */
+  streams: StreamSpec[];
+  /** The host:port it listens on, from config (the same map clients use). */
+  address(config: PlatformConfig): string;
+  start(deps: ServiceDeps): Promise<StartedService>;
+}
+
+export interface RunningMesh {
+  ports: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects shared resources once per process, starts each service on its own gRPC
+ * server, and stops everything in reverse order: servers drain first, then background
+ * work, then connections.
+ */
+export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessEnv = process.env): Promise<RunningMesh> {
+  const config = loadConfig(platformConfigSchema, env);
+  setupTracing();
+  const processName = modules.length === 1 ? modules[0]!.name : 'mesh';
+  const logger = createLogger(processName, config.logLevel);
+  const mongo = await connectMongo(config.mongoUrl, `shopmesh-${processName}`);
+  const nats = await connectNats(config.natsUrl, `shopmesh-${processName}`);
+  const identity = createServiceClient(IdentityServiceService, { name: 'identity', address: config.identityAddr, idempotent: ['getJwks'] });
+  const verifier = new TokenVerifier(
+    async () => JSON.parse(Buffer.from((await identity.getJwks({})).data).toString('utf8')),
+    config.jwtIssuer,
+    config.jwtAudience,
+  );
+
+  const hosts: GrpcHost[] = [];
+  const started: StartedService[] = [];
+  const ports: Record<string, number> = {};
+  let metrics: HttpServer | null = null;
+  try {
+    await ensureStreams(nats.jsm, modules.flatMap((m) => m.streams));
+    for (const module of modules) {
+      const serviceLogger = logger.child({ service: module.name });
+      const db = serviceDatabase(mongo, config.mongoDbPrefix, module.name);
+      const service = await module.start({ config, logger: serviceLogger, db, nats });
+      await ensureIndexes(db);
+      started.push(service);
+      const host = new GrpcHost({ logger: serviceLogger, verifier }).add(service.registration);
+      hosts.push(host);
+      const [listenHost, port] = splitAddress(module.address(config), config.grpcHost);
+      ports[module.name] = await host.listen(listenHost, port);
+    }
+    if (config.metricsPort > 0) metrics = await startMetricsServer(config.grpcHost, config.metricsPort);
+  } catch (err) {
+    logger.error('start failed', { err });
+    await stopAll();
+    throw err;
+  }
+
+  async function stopAll(): Promise<void> {
+    await Promise.allSettled(hosts.map((h) => h.shutdown()));
+    await Promise.allSettled(started.map((s) => s.stop?.()));
+    metrics?.close();
+    identity.close();
+    await nats.close().catch(() => undefined);
+    await mongo.close().catch(() => undefined);
+  }
+  return { ports, stop: stopAll };
+}
+
+function splitAddress(address: string, listenHost: string): [string, number] {
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return [listenHost, port];
+}
+
+/** Runs until SIGINT/SIGTERM, then stops gracefully; used by every entry point. */
+export async function serveUntilSignalled(modules: ServiceModule[]): Promise<void> {
+  const mesh = await runServices(modules);
+  process.stdout.write(`READY ${JSON.stringify(mesh.ports)}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`received ${signal}, draining\n`);
+    mesh.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

