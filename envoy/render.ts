@@ -263,13 +263,16 @@ function buildRoutes(o: EdgeOptions) {
     });
   }
 
-  // Everything else. The transcoder already answers unknown HTTP routes with
-  // 404; this catches unknown gRPC services (gRPC clients see UNIMPLEMENTED).
+  // Everything else. Transcoded JSON requests (/v1/...) match this route first,
+  // so its JWT requirement (optional) is the one they get; the transcoder then
+  // rewrites :path to /<service>/<method> and the route is re-selected above.
+  // Unknown HTTP routes get 404 from the transcoder already; this answers
+  // unknown gRPC services (gRPC clients see UNIMPLEMENTED).
   routes.push({
-    name: 'not_found',
+    name: 'fallback',
     match: { prefix: '/' },
     direct_response: { status: 404, body: { inline_string: 'Not Found' } },
-    typed_per_filter_config: jwtDisabled(),
+    typed_per_filter_config: jwtRequirement(JWT_OPTIONAL),
   });
   return routes;
 }
@@ -405,10 +408,26 @@ function httpFilters(o: EdgeOptions) {
 /** Local replies (jwt_authn, transcoder, rate limit, router, direct 404) as google.rpc.Status JSON. */
 function localReplyConfig() {
   // gRPC and gRPC-Web callers get a trailers-only gRPC reply instead; its
-  // grpc-message should stay plain text.
+  // grpc-message should stay plain text. The filter sees the request headers as
+  // they are when the reply is made: a request the transcoder has already
+  // rewritten says application/grpc too, but it also carries
+  // x-envoy-original-method (added by the transcoder), so it still gets JSON.
   const notGrpc = {
-    header_filter: {
-      header: { name: 'content-type', string_match: { prefix: 'application/grpc' }, invert_match: true },
+    or_filter: {
+      filters: [
+        {
+          header_filter: {
+            header: {
+              name: 'content-type',
+              string_match: { prefix: 'application/grpc' },
+              invert_match: true,
+              // Without this an absent content-type (any GET) would not match at all.
+              treat_missing_header_as_empty: true,
+            },
+          },
+        },
+        { header_filter: { header: { name: 'x-envoy-original-method', present_match: true } } },
+      ],
     },
   };
   const statusIs = (code: number) => ({

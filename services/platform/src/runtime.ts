@@ -70,7 +70,7 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
   try {
     await ensureStreams(nats.jsm, modules.flatMap((m) => m.streams));
     for (const module of modules) {
-      const serviceLogger = logger.child({ service: module.name });
+      const serviceLogger = createLogger(module.name, config.logLevel);
       const db = serviceDatabase(mongo, config.mongoDbPrefix, module.name);
       const service = await module.start({ config, logger: serviceLogger, db, nats });
       await ensureIndexes(db);

@@ -92,7 +92,7 @@ export class GrpcHost {
     );
     this.health.setStatus('', 'SERVING');
     for (const name of this.serviceNames) this.health.setStatus(name, 'SERVING');
-    this.options.logger.info('grpc listening', { address: `${host}:${this.port}`, services: this.serviceNames });
+    this.options.logger.info('grpc listening', { listen: `${host}:${this.port}`, services: this.serviceNames });
     return this.port;
   }
 

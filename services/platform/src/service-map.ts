@@ -1,0 +1,11 @@
+/**
+ * The one map of services: name, the gRPC services each one serves, its default port
+ * and the variable that overrides its address. The runtime, the Envoy edge, the
+ * launcher, tests and compose are all derived from it.
+ */
+export const SERVICE_MAP = [
+  { name: 'identity', grpcServices: ['shop.identity.v1.IdentityService'], defaultPort: 50051, addrEnv: 'SHOP_IDENTITY_ADDR' },
+  { name: 'catalog', grpcServices: ['shop.catalog.v1.CatalogService'], defaultPort: 50052, addrEnv: 'SHOP_CATALOG_ADDR' },
+] as const;
+
+export type ServiceName = (typeof SERVICE_MAP)[number]['name'];

@@ -1,0 +1,184 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { renderEnvoyConfig } from '../../envoy/render.js';
+import { SERVICE_MAP } from '../../services/platform/src/service-map.js';
+import { freePorts } from './ports.js';
+import { startProcess, stopAll, type ManagedProcess } from './process.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const TOOLS = join(ROOT, '.tools');
+
+export interface StackPorts {
+  edge: number;
+  envoyAdmin: number;
+  mongo: number;
+  nats: number;
+  redis: number;
+  metrics: number;
+  services: Record<string, number>;
+}
+
+export interface StackOptions {
+  /** Where logs, configs and (when persistent) data go. */
+  workDir: string;
+  /** true for `npm start`: H2-backed MongoDB-wire store, NATS file store, Redis snapshots. */
+  persistent: boolean;
+  /** Fixed ports (npm start); random free loopback ports when omitted (tests). */
+  ports?: StackPorts;
+  /** Start the services (all in one child process) and Envoy; false = infrastructure only. */
+  mesh: boolean;
+  /** Extra SHOP_* settings for the services. */
+  serviceEnv?: Record<string, string>;
+  /** Edge token bucket; the tests and benchmarks raise it. */
+  edgeRateLimitPerSecond?: number;
+}
+
+export interface Stack {
+  ports: StackPorts;
+  edgeUrl: string;
+  /** SHOP_* variables that point a client or a service at this stack. */
+  env: Record<string, string>;
+  processes: ManagedProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the infrastructure (MongoDB-wire server, NATS with JetStream, Redis), then
+ * the services and the Envoy edge, each waited for until it answers. Used by
+ * `npm start`, `npm test` and the benchmarks; every process is stopped by `stop()`,
+ * on exit and on Ctrl-C. Runs started side by side get separate ports and folders.
+ */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  mkdirSync(o.workDir, { recursive: true });
+  const ports = o.ports ?? (await randomPorts());
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const p of [...processes].reverse()) await p.stop();
+  };
+  installExitHooks();
+  try {
+    const log = (name: string) => join(o.workDir, `${name}.log`);
+    const dataDir = join(o.workDir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+
+    const mongoArgs = ['-cp', `${TOOLS}/mongo-wire/classes:${TOOLS}/mongo-wire/lib/*`, 'MongoWireServer', '--no-stdin-watch', '--port', String(ports.mongo)];
+    mongoArgs.push(...(o.persistent ? ['--backend', 'h2', '--file', join(dataDir, 'mongo.h2')] : ['--backend', 'memory']));
+    const mongo = startProcess({ name: 'mongo-wire', command: 'java', args: ['-XX:+UseSerialGC', '-Xss512k', ...mongoArgs], logFile: log('mongo-wire'), readyLine: /^READY \d+/ });
+
+    const nats = startProcess({
+      name: 'nats',
+      command: natsBinary(),
+      args: ['-js', '-a', '127.0.0.1', '-p', String(ports.nats), '-sd', join(dataDir, 'nats')],
+      logFile: log('nats'),
+      readyLine: /Server is ready/,
+    });
+    const redisDir = join(dataDir, 'redis');
+    mkdirSync(redisDir, { recursive: true });
+    const redis = startProcess({
+      name: 'redis',
+      command: 'redis-server',
+      args: ['--port', String(ports.redis), '--bind', '127.0.0.1', '--dir', redisDir, '--daemonize', 'no', '--save', o.persistent ? '60 1' : '', '--appendonly', 'no'],
+      logFile: log('redis'),
+      readyLine: /Ready to accept connections/,
+    });
+    for (const started of await Promise.allSettled([mongo, nats, redis])) {
+      if (started.status === 'fulfilled') processes.push(started.value.proc);
+    }
+    for (const started of await Promise.allSettled([mongo, nats, redis])) if (started.status === 'rejected') throw started.reason;
+
+    const edgeUrl = `http://127.0.0.1:${ports.edge}`;
+    const env: Record<string, string> = {
+      SHOP_MONGO_URL: `mongodb://127.0.0.1:${ports.mongo}`,
+      SHOP_NATS_URL: `nats://127.0.0.1:${ports.nats}`,
+      SHOP_REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+      SHOP_JWT_ISSUER: edgeUrl,
+      SHOP_EDGE_URL: edgeUrl,
+    };
+    for (const s of SERVICE_MAP) env[s.addrEnv] = `127.0.0.1:${ports.services[s.name]}`;
+
+    if (o.mesh) {
+      const mesh = await startProcess({
+        name: 'services',
+        command: process.execPath,
+        args: ['--enable-source-maps', '--import', 'tsx', join(ROOT, 'services/mesh.ts'), 'all'],
+        cwd: ROOT,
+        env: { ...process.env, ...env, SHOP_METRICS_PORT: String(ports.metrics), ...o.serviceEnv },
+        logFile: log('services'),
+        readyLine: /^READY /,
+        timeoutMs: 90_000,
+      });
+      processes.push(mesh.proc);
+
+      const configFile = join(o.workDir, 'envoy.json');
+      const rps = o.edgeRateLimitPerSecond ?? 200;
+      writeFileSync(configFile, JSON.stringify(renderEnvoyConfig({
+        listenHost: '127.0.0.1',
+        listenPort: ports.edge,
+        adminPort: ports.envoyAdmin,
+        descriptorPath: join(ROOT, 'envoy/descriptor.binpb'),
+        upstreams: SERVICE_MAP.map((s) => ({ name: s.name, host: '127.0.0.1', port: ports.services[s.name]!, grpcServices: [...s.grpcServices] })),
+        jwt: { issuer: edgeUrl, audience: o.serviceEnv?.['SHOP_JWT_AUDIENCE'] ?? 'shopmesh', jwksUpstream: 'identity' },
+        rateLimit: { maxTokens: rps * 2, tokensPerFill: rps, fillIntervalMs: 1000 },
+        accessLog: log('envoy-access'),
+      }), null, 2));
+      const envoy = await startProcess({
+        name: 'envoy',
+        command: join(TOOLS, 'bin/envoy'),
+        args: ['-c', configFile, '--use-dynamic-base-id', '--log-level', 'warn', '--concurrency', '2'],
+        logFile: log('envoy'),
+        probe: () => httpOk(`http://127.0.0.1:${ports.envoyAdmin}/ready`),
+        timeoutMs: 30_000,
+      });
+      processes.push(envoy.proc);
+      // The edge is useful only once it can verify tokens: wait for JWKS through it.
+      await waitFor(() => httpOk(`${edgeUrl}/.well-known/jwks.json`), 20_000, 'edge serving /.well-known/jwks.json');
+    }
+    return { ports, edgeUrl, env, processes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function randomPorts(): Promise<StackPorts> {
+  const [edge, envoyAdmin, mongo, nats, redis, metrics, ...rest] = await freePorts(6 + SERVICE_MAP.length);
+  const services = Object.fromEntries(SERVICE_MAP.map((s, i) => [s.name, rest[i]!]));
+  return { edge: edge!, envoyAdmin: envoyAdmin!, mongo: mongo!, nats: nats!, redis: redis!, metrics: metrics!, services };
+}
+
+function natsBinary(): string {
+  return ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
+}
+
+/** GET url answers 2xx. */
+export function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 300);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+let hooksInstalled = false;
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const bail = (code: number) => () => { void stopAll().finally(() => process.exit(code)); };
+  process.once('SIGINT', bail(130));
+  process.once('SIGTERM', bail(143));
+  process.once('uncaughtException', (err) => { console.error(err); bail(1)(); });
+}
