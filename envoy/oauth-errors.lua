@@ -186,6 +186,8 @@ function envoy_on_response(handle)
   out = out .. "}"
 
   body:setBytes(out)
+  -- body() yielded: the headers object taken before it is no longer valid.
+  headers = handle:headers()
   headers:replace("content-length", tostring(#out))
   headers:replace("content-type", "application/json")
   if status == 401 and headers:get("www-authenticate") == nil then

@@ -34,6 +34,11 @@ export interface EdgeOptions {
     audience: string;
     /** Name of the upstream serving /.well-known/jwks.json (fetched through this edge itself). */
     jwksUpstream: string;
+    /**
+     * How long a fetched JWKS is trusted (default 120). Envoy does not refetch on an
+     * unknown kid: identity must publish a new key this long before signing with it.
+     */
+    jwksCacheSeconds?: number;
   };
   rateLimit?: { maxTokens: number; tokensPerFill: number; fillIntervalMs: number };
   /** Exact origins allowed by CORS; default: any origin. */
@@ -84,6 +89,8 @@ const T = {
   stdoutLog: 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
   fileLog: 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
   reqWithoutQuery: 'type.googleapis.com/envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery',
+  earlyHeaderMutation:
+    'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
   downstreamConnections:
     'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
 } as const;
@@ -180,10 +187,11 @@ const NO_STORE_HEADERS = [overwrite('cache-control', 'no-store'), overwrite('pra
 function upstreamAction(cluster: string) {
   return {
     cluster,
+    // Applies to gRPC calls too. (Not max_stream_duration.grpc_timeout_header_max:
+    // with it, a gRPC request without grpc-timeout, which is every transcoded
+    // one, gets no timeout at all.) Services still see the caller's grpc-timeout.
     timeout: DEFAULT_ROUTE_TIMEOUT,
     idle_timeout: '60s',
-    // A gRPC client's grpc-timeout is honoured, capped at the route timeout.
-    max_stream_duration: { grpc_timeout_header_max: DEFAULT_ROUTE_TIMEOUT },
     // Only retry what never reached the service: safe for non-idempotent calls.
     retry_policy: {
       retry_on: 'connect-failure,refused-stream,reset-before-request',
@@ -308,7 +316,7 @@ function jwtFilter(o: EdgeOptions) {
         audiences: [o.jwt.audience],
         remote_jwks: {
           http_uri: { uri, cluster: SELF_CLUSTER, timeout: '5s' },
-          cache_duration: '300s',
+          cache_duration: `${o.jwt.jwksCacheSeconds ?? 120}s`,
           // Fetch in the background: the listener starts even while identity is
           // down, and a failed fetch is retried soon rather than after cache_duration.
           async_fetch: { fast_listener: true, failed_refetch_duration: '3s' },
@@ -388,8 +396,8 @@ function rateLimitFilter(o: EdgeOptions) {
 function httpFilters(o: EdgeOptions) {
   return [
     { name: FILTER.cors, typed_config: typed(T.cors) },
-    { name: FILTER.jwt, typed_config: jwtFilter(o) },
     { name: FILTER.grpcWeb, typed_config: typed(T.grpcWeb) },
+    { name: FILTER.jwt, typed_config: jwtFilter(o) },
     // Before the transcoder so that, on the way back, it sees the transcoded
     // JSON error body. Runs only where a route names OAUTH_LUA.
     {
@@ -406,7 +414,9 @@ function httpFilters(o: EdgeOptions) {
 // ---------------------------------------------------------------- errors and logs
 
 /** Local replies (jwt_authn, transcoder, rate limit, router, direct 404) as google.rpc.Status JSON. */
-function localReplyConfig() {
+function localReplyConfig(o: EdgeOptions) {
+  // A rate-limited client may retry once the bucket has refilled.
+  const retryAfter = Math.max(1, Math.ceil((o.rateLimit ?? DEFAULT_RATE_LIMIT).fillIntervalMs / 1000));
   // gRPC and gRPC-Web callers get a trailers-only gRPC reply instead; its
   // grpc-message should stay plain text. The filter sees the request headers as
   // they are when the reply is made: a request the transcoder has already
@@ -448,7 +458,11 @@ function localReplyConfig() {
   return {
     mappers: [
       ...LOCAL_REPLY_CODES.map(([status, grpcCode]) =>
-        mapper(statusIs(status), grpcCode, status === 429 ? { headers_to_add: [overwrite('retry-after', '1')] } : {}),
+        mapper(
+          statusIs(status),
+          grpcCode,
+          status === 429 ? { headers_to_add: [overwrite('retry-after', String(retryAfter))] } : {},
+        ),
       ),
       mapper(statusAtLeast(400), 2), // UNKNOWN
     ],
@@ -459,11 +473,12 @@ function accessLog(o: EdgeOptions) {
   const log_format = {
     json_format: {
       time: '%START_TIME%',
-      method: '%REQ(:METHOD)%',
+      // The transcoder rewrites :method to POST and keeps the client's in this header.
+      method: '%REQ(X-ENVOY-ORIGINAL-METHOD?:METHOD)%',
       // The client's path without the query string (may carry secrets); the
       // transcoder rewrites :path to the gRPC method, kept separately.
       path: '%REQ_WITHOUT_QUERY(X-ENVOY-ORIGINAL-PATH?:PATH)%',
-      grpc_method: '%REQ_WITHOUT_QUERY(:PATH)%',
+      upstream_path: '%REQ_WITHOUT_QUERY(:PATH)%',
       protocol: '%PROTOCOL%',
       status: '%RESPONSE_CODE%',
       grpc_status: '%GRPC_STATUS_NUMBER%',
@@ -569,7 +584,15 @@ export function renderEnvoyConfig(o: EdgeOptions): object {
       initial_connection_window_size: 1048576,
     },
     access_log: accessLog(o),
-    local_reply_config: localReplyConfig(),
+    local_reply_config: localReplyConfig(o),
+    // Envoy strips most x-envoy-* headers from external requests, but not this one,
+    // which the transcoder sets and the access log and local replies trust.
+    early_header_mutation_extensions: [
+      {
+        name: 'envoy.http.early_header_mutation.header_mutation',
+        typed_config: typed(T.earlyHeaderMutation, { mutations: [{ remove: 'x-envoy-original-method' }] }),
+      },
+    ],
     route_config: {
       name: 'edge',
       virtual_hosts: [

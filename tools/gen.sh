@@ -11,5 +11,5 @@ paths=(--path proto/shop
   --path node_modules/google-proto-files/google/rpc/error_details.proto)
 rm -rf gen
 "$buf" generate "${paths[@]}"
-"$buf" build "${paths[@]}" -o envoy/descriptor.binpb
+"$buf" build "${paths[@]}" --path node_modules/grpc-health-check/proto/health/v1/health.proto -o envoy/descriptor.binpb
 echo "gen: regenerated gen/ and envoy/descriptor.binpb"

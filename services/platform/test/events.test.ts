@@ -41,10 +41,13 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  for (const s of streamsToDelete) await nats.jsm.streams.delete(s).catch(() => undefined);
-  await db.dropDatabase().catch(() => undefined);
-  await db.close();
-  await nats.close();
+  // Each step guarded: a failed before() must not leave a socket open and hang the run.
+  if (nats) {
+    for (const s of streamsToDelete) await nats.jsm.streams.delete(s).catch(() => undefined);
+  }
+  await db?.dropDatabase().catch(() => undefined);
+  await db?.close().catch(() => undefined);
+  await nats?.close().catch(() => undefined);
 });
 
 function suffix(): string {

@@ -59,7 +59,7 @@ export class TokenIssuer {
     const claimed = await this.models.refreshTokens.findOneAndUpdate(
       { _id: hash, rotatedAt: null, revokedAt: null, expiresAt: { $gt: now } },
       { $set: { rotatedAt: now } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean();
     if (!claimed) {
       const known = await this.models.refreshTokens.findById(hash).lean();

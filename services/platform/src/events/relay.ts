@@ -101,7 +101,12 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       }
     }
     if (done.length > 0) {
-      await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } });
+      try {
+        await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } });
+      } catch (err) {
+        // Already on JetStream; the next pass re-publishes and the duplicate window drops it.
+        error ??= err;
+      }
     }
     return { published: done.length, error };
   }
@@ -135,7 +140,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
     if (failures > 0) {
       // One line per model per pass: a NATS outage would otherwise log once per document.
-      logger.error('outbox relay: publish failed, will retry', {
+      logger.error('outbox relay: publish or $pull failed, will retry', {
         model: model.modelName,
         documents: failures,
         ...errorMeta(firstError),

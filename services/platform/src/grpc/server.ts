@@ -1,13 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
-import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { toDomainError, toServiceError } from '../errors.js';
 import type { AccessRule, TokenVerifier } from '../auth.js';
 import type { Logger } from '../logger.js';
+import { addReflection } from './reflection.js';
 import { authenticate, chain, observe, requestIdOf, tracing } from './interceptors.js';
 import type { CallContext, Interceptor, ServiceHandlers, UnaryHandler, UnaryMethod } from './context.js';
 
@@ -48,7 +47,7 @@ export class GrpcHost {
   constructor(private readonly options: GrpcHostOptions) {
     this.health.addToServer(this.server);
     const descriptor = findRepoFile('envoy/descriptor.binpb');
-    if (descriptor) new ReflectionService(loadFileDescriptorSetFromBuffer(readFileSync(descriptor))).addToServer(this.server);
+    if (descriptor) addReflection(this.server, descriptor, () => this.serviceNames);
     else options.logger.warn('no descriptor set found; server reflection is off (run npm run gen)');
   }
 

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+
+/** Helpers for end-to-end tests that talk to the stack `npm test` started, through Envoy. */
+
+export function edgeUrl(): string {
+  const url = process.env['SHOP_EDGE_URL'];
+  if (!url) throw new Error('SHOP_EDGE_URL is not set: run tests with `npm test`, which starts the stack');
+  return url;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** One JSON (or form) request to the public API. */
+export async function api<T = any>(method: string, path: string, options: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  } else if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const res = await fetch(`${edgeUrl()}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch { /* not JSON: keep the text for the assertion message */ }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** A unique, valid email for one test. */
+export const uniqueEmail = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}@example.com`;
+
+/** A unique SKU for one test. */
+export const uniqueSku = (label = 'SKU') => `${label}-${randomUUID().slice(0, 8)}`.toUpperCase();
+
+/** Logs in with the password grant and returns the token response. */
+export async function login(email: string, password: string): Promise<{ access_token: string; refresh_token: string; expires_in: number }> {
+  const res = await api('POST', '/v1/oauth/token', { form: { grant_type: 'password', username: email, password } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Registers a fresh customer and logs them in. */
+export async function newCustomer(): Promise<{ id: string; email: string; password: string; token: string }> {
+  const email = uniqueEmail('customer');
+  const password = 'customer-password-1';
+  const res = await api('POST', '/v1/users', { json: { email, password, displayName: 'Test Customer' } });
+  if (res.status !== 200) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id, email, password, token: (await login(email, password)).access_token };
+}
+
+let adminToken: Promise<string> | null = null;
+/** The seeded admin's access token (npm test seeds SHOP_TEST_ADMIN_EMAIL). */
+export function admin(): Promise<string> {
+  adminToken ??= login(process.env['SHOP_TEST_ADMIN_EMAIL']!, process.env['SHOP_TEST_ADMIN_PASSWORD']!).then((t) => t.access_token);
+  return adminToken;
+}
+
+/** The field names a 400 body's BadRequest detail names. */
+export function violatedFields(body: any): string[] {
+  const detail = (body?.details ?? []).find((d: any) => String(d['@type']).endsWith('google.rpc.BadRequest'));
+  return (detail?.fieldViolations ?? []).map((v: any) => v.field).sort();
+}
+
+/** The ErrorInfo reason of an error body. */
+export function errorReason(body: any): string | undefined {
+  return (body?.details ?? []).find((d: any) => String(d['@type']).endsWith('google.rpc.ErrorInfo'))?.reason;
+}
