@@ -57,12 +57,11 @@ function suffix(): string {
 /** Records log lines so tests stay quiet and can assert on them. */
 function memoryLogger(): Logger & { lines: { level: string; msg: string; meta?: object }[] } {
   const lines: { level: string; msg: string; meta?: object }[] = [];
-  return {
-    lines,
-    info: (msg, meta) => void lines.push({ level: 'info', msg, meta }),
-    warn: (msg, meta) => void lines.push({ level: 'warn', msg, meta }),
-    error: (msg, meta) => void lines.push({ level: 'error', msg, meta }),
+  const log = (level: string) => (msg: string, meta?: object) => {
+    lines.push({ level, msg, meta });
+    if (process.env.EVENTS_TEST_VERBOSE) console.error(level, msg, meta ?? '');
   };
+  return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -1,0 +1,69 @@
+// `npm start`: the whole local mesh with demo data. Infrastructure, every service (in
+// one process) and the Envoy edge start on fixed loopback ports; data persists under
+// .data/ between runs. Ctrl-C stops everything.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SERVICE_MAP } from '../services/platform/src/service-map.js';
+import { seedDemoCatalog } from './seed.js';
+import { ROOT, startStack, type StackPorts } from './harness/stack.js';
+
+const env = process.env;
+const port = (name: string, fallback: number) => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) throw new Error(`${name} must be a port number, got "${env[name]}"`);
+  return value;
+};
+
+const ports: StackPorts = {
+  edge: port('SHOP_HTTP_PORT', 8080),
+  envoyAdmin: port('SHOP_ENVOY_ADMIN_PORT', 9901),
+  mongo: port('SHOP_MONGO_PORT', 27027),
+  nats: port('SHOP_NATS_PORT', 4322),
+  redis: port('SHOP_REDIS_PORT', 6390),
+  metrics: port('SHOP_METRICS_PORT', 9464),
+  services: Object.fromEntries(SERVICE_MAP.map((s) => [s.name, Number((env[s.addrEnv] ?? `:${s.defaultPort}`).split(':').pop())])),
+};
+const adminEmail = env['SHOP_SEED_ADMIN_EMAIL'] ?? 'admin@shopmesh.local';
+const adminPassword = env['SHOP_SEED_ADMIN_PASSWORD'] ?? 'shopmesh-admin-1';
+
+async function assertFree(name: string, value: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer().once('error', () => reject(new Error(`port ${value} (${name}) is in use: stop what holds it or set another port (see README)`)));
+    server.listen(value, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+const started = Date.now();
+await assertFree('SHOP_HTTP_PORT', ports.edge);
+for (const [name, value] of Object.entries({ envoyAdmin: ports.envoyAdmin, mongo: ports.mongo, nats: ports.nats, redis: ports.redis, metrics: ports.metrics, ...ports.services })) {
+  await assertFree(name, value);
+}
+console.log('starting MongoDB-wire server, NATS, Redis, services and Envoy ...');
+const stack = await startStack({
+  workDir: join(ROOT, '.data'),
+  persistent: true,
+  ports,
+  mesh: true,
+  serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword },
+});
+const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
+const e = stack.edgeUrl;
+console.log(`
+shopmesh is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${created} demo products created now; logs and data in .data/)
+
+  JSON API (Envoy):   ${e}
+  gRPC (same port):   ${e.replace('http://', '')}
+  services:           ${SERVICE_MAP.map((s) => `${s.name} 127.0.0.1:${ports.services[s.name]}`).join(', ')}
+  metrics:            http://127.0.0.1:${ports.metrics}/metrics
+  admin login:        ${adminEmail} / ${adminPassword === 'shopmesh-admin-1' ? adminPassword : '(SHOP_SEED_ADMIN_PASSWORD)'}
+
+Try:
+  curl -s ${e}/v1/products?pageSize=3
+  curl -s -X POST ${e}/v1/users -H 'content-type: application/json' \\
+       -d '{"email":"ann@example.com","password":"a-long-password","displayName":"Ann"}'
+  curl -s -X POST ${e}/v1/oauth/token -d grant_type=password -d username=ann@example.com -d password=a-long-password
+  curl -s ${e}/v1/users/me -H "authorization: Bearer <access_token>"
+  .tools/bin/grpcurl -plaintext 127.0.0.1:${ports.services['catalog']} list
+  .tools/bin/grpcurl -plaintext -d '{"page_size": 2}' 127.0.0.1:${ports.services['catalog']} shop.catalog.v1.CatalogService/ListProducts
+
+Ctrl-C stops everything.`);
