@@ -85,10 +85,10 @@ test('HTTP filters run in order and end with the router', () => {
   assert.deepEqual(names, [
     FILTER_NAMES.cors,
     FILTER_NAMES.grpcWeb,
+    FILTER_NAMES.rateLimit,
     FILTER_NAMES.jwt,
     FILTER_NAMES.lua,
     FILTER_NAMES.transcoder,
-    FILTER_NAMES.rateLimit,
     FILTER_NAMES.router,
   ]);
 });

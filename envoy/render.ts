@@ -4,11 +4,12 @@
 // service's JWKS, rate limits, and turns every error Envoy makes itself into a
 // google.rpc.Status-shaped JSON body.
 //
-//   npx tsx envoy/render.ts [--compose] [--out file.json]
+//   npx tsx envoy/render.ts --compose [--out file.json]
 //
-// prints (or writes) the bootstrap as JSON; Envoy takes it with -c file.json.
-import { readFileSync, writeFileSync } from 'node:fs';
+// prints (or writes) the compose bootstrap as JSON; Envoy takes it with -c file.json.
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { OAUTH_ERRORS_LUA } from './oauth-errors.js';
 
 export interface EdgeUpstream {
   /** Cluster name, e.g. "catalog". */
@@ -127,10 +128,6 @@ export const LOCAL_REPLY_CODES: ReadonlyArray<readonly [status: number, grpcCode
 
 const typed = (type: string, body: Record<string, unknown> = {}) => ({ '@type': type, ...body });
 const duration = (ms: number) => `${ms / 1000}s`;
-
-function oauthLuaSource(): string {
-  return readFileSync(new URL('./oauth-errors.lua', import.meta.url), 'utf8');
-}
 
 function assertOptions(o: EdgeOptions): void {
   const names = new Set<string>();
@@ -396,16 +393,20 @@ function rateLimitFilter(o: EdgeOptions) {
 function httpFilters(o: EdgeOptions) {
   return [
     { name: FILTER.cors, typed_config: typed(T.cors) },
+    // Before everything that can answer on its own, so that its replies (401,
+    // 404, 429...) reach gRPC-Web clients as gRPC-Web.
     { name: FILTER.grpcWeb, typed_config: typed(T.grpcWeb) },
+    // Cheapest rejection first: floods of bad tokens or unknown paths spend
+    // tokens too, not only requests that reach a service.
+    { name: FILTER.rateLimit, typed_config: rateLimitFilter(o) },
     { name: FILTER.jwt, typed_config: jwtFilter(o) },
     // Before the transcoder so that, on the way back, it sees the transcoded
     // JSON error body. Runs only where a route names OAUTH_LUA.
     {
       name: FILTER.lua,
-      typed_config: typed(T.lua, { source_codes: { [OAUTH_LUA]: { inline_string: oauthLuaSource() } } }),
+      typed_config: typed(T.lua, { source_codes: { [OAUTH_LUA]: { inline_string: OAUTH_ERRORS_LUA } } }),
     },
     { name: FILTER.transcoder, typed_config: transcoderFilter(o) },
-    { name: FILTER.rateLimit, typed_config: rateLimitFilter(o) },
     // No x-envoy-* headers to clients or services from a public edge.
     { name: FILTER.router, typed_config: typed(T.router, { suppress_envoy_headers: true }) },
   ];
@@ -510,7 +511,7 @@ function upstreamCluster(u: EdgeUpstream, dns: boolean) {
   return {
     name: u.name,
     type: dns ? 'STRICT_DNS' : 'STATIC',
-    ...(dns ? { dns_lookup_family: 'V4_PREFERRED', dns_refresh_rate: '10s' } : {}),
+    ...(dns ? { dns_lookup_family: 'V4_PREFERRED' } : {}),
     connect_timeout: '2s',
     lb_policy: 'ROUND_ROBIN',
     load_assignment: {

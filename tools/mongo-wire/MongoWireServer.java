@@ -227,9 +227,9 @@ public final class MongoWireServer {
         try {
             server.bind(host, port);
             boundPort = server.getLocalAddress().getPort();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // netty rethrows checked exceptions (e.g. BindException) sneakily
             stop.run();
-            die(1, "failed to bind " + host + ":" + port + ": " + e.getMessage());
+            die(1, "failed to bind " + host + ":" + port + ": " + e);
             return;
         }
 

@@ -1,4 +1,7 @@
--- OAuth2 token endpoint responses (RFC 6749 sections 5.1 and 5.2).
+// The Lua filter script of the OAuth2 token routes (see render.ts). Kept as a
+// TypeScript string so it ships with the compiled renderer; String.raw keeps
+// every backslash exactly as Lua must see it. Do not use backticks or "${" in it.
+export const OAUTH_ERRORS_LUA = String.raw`-- OAuth2 token endpoint responses (RFC 6749 sections 5.1 and 5.2).
 --
 -- Runs only on the token route (enabled per route by envoy/render.ts). The
 -- gRPC-JSON transcoder has already turned a failed CreateToken call into a
@@ -195,3 +198,4 @@ function envoy_on_response(handle)
     headers:replace("www-authenticate", 'Basic realm="oauth"')
   end
 end
+`;
