@@ -8,11 +8,12 @@ import { seedDemoCatalog } from './seed.js';
 import { ROOT, startStack, type StackPorts } from './harness/stack.js';
 
 const env = process.env;
-const port = (name: string, fallback: number) => {
+const positiveInt = (name: string, fallback: number, max: number) => {
   const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0 || value > 65535) throw new Error(`${name} must be a port number, got "${env[name]}"`);
+  if (!Number.isInteger(value) || value <= 0 || value > max) throw new Error(`${name} must be a whole number from 1 to ${max}, got "${env[name]}"`);
   return value;
 };
+const port = (name: string, fallback: number) => positiveInt(name, fallback, 65535);
 
 const ports: StackPorts = {
   edge: port('SHOP_HTTP_PORT', 8080),
@@ -44,6 +45,7 @@ const stack = await startStack({
   persistent: true,
   ports,
   mesh: true,
+  edgeRateLimitPerSecond: positiveInt('SHOP_EDGE_RATE_LIMIT_RPS', 200, 1_000_000),
   serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword },
 });
 const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
