@@ -320,6 +320,37 @@ test('a duplicate published after the de-duplication window is handled once', { 
   assert.deepEqual(seen, [id]);
 });
 
+test('stopping a consumer waits for the in-flight handler and acks its event', { skip }, async () => {
+  const f = await fixture();
+  const durable = `stop_${suffix()}`;
+  let started = false;
+  let finished = false;
+  const consumer = await consume(
+    f,
+    async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+    },
+    { durable },
+  );
+  await publishEvent(nats.js, { subject: f.subject, id: `ev-${suffix()}`, type: 'T', data: payload(6) });
+  await waitFor('handler started', () => started);
+  await consumer.stop();
+  assert.ok(finished, 'stop() resolved only after the handler finished');
+  const ci = await nats.jsm.consumers.info(f.stream.name, durable);
+  assert.equal(ci.num_ack_pending, 0);
+  assert.equal(ci.ack_floor.stream_seq, 1);
+});
+
+test('the relay refuses a model without an outbox field', { skip }, () => {
+  const Plain = db.model(`Plain_${suffix()}`, new Schema({ name: String }));
+  assert.throws(
+    () => startOutboxRelay({ js: nats.js, models: [Plain], logger: memoryLogger() }),
+    /has no 'outbox' field/,
+  );
+});
+
 test('ensureStreams is safe to run from many processes at once and reconciles config', { skip }, async () => {
   const spec = domainStream(`evtest${suffix()}`, { storage: 'memory' });
   streamsToDelete.push(spec.name);

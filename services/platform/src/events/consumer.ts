@@ -34,6 +34,7 @@ export interface ConsumedEvent {
   streamSeq: number;
 }
 
+/** Everything a durable consumer needs; defaults follow DESIGN.md so most services set only the handler. */
 export interface ConsumerOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -246,7 +247,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     while (!stopped) {
       try {
         const consumer = await js.consumers.get(stream, durable);
-        messages = await consumer.consume({ max_messages: prefetch });
+        // Abort rather than wait for someone else to re-create a deleted consumer; the loop re-ensures it.
+        messages = await consumer.consume({ max_messages: prefetch, abort_on_missing_resource: true });
         if (stopped) await messages.close();
         for await (const m of messages) {
           if (stopped) {

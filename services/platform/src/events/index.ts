@@ -20,7 +20,7 @@ export { deadLetterStream, domainStream, ensureStreams, type StreamSpec } from '
 export { currentTraceHeaders, type TraceHeaders } from './trace.js';
 export { publishEvent, type EventMessage, type PublishResult } from './publish.js';
 export { outboxEntry, outboxEntrySchema, outboxPush, outboxSchema, type OutboxEntry } from './outbox.js';
-export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
+export { startOutboxRelay, type AnyModel, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
 export {
   isDuplicateKeyError,
   processedEventModel,

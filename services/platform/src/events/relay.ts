@@ -3,11 +3,18 @@ import type { Model } from 'mongoose';
 import { errorMeta, type Logger } from './logger.js';
 import { publishEvent } from './publish.js';
 
+/**
+ * Any mongoose model, whatever its generics: mongoose 9 models with virtuals
+ * or methods are not assignable to `Model<any>`, and the relay only uses
+ * untyped find/updateOne on them.
+ */
+export type AnyModel = Model<any, any, any, any, any, any, any>;
+
+/** What the relay drains and where to; one relay per process covers all of its aggregates. */
 export interface OutboxRelayOptions {
   js: JetStreamClient;
   /** Models whose schema includes `outbox: outboxSchema`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  models: Model<any>[];
+  models: AnyModel[];
   logger: Logger;
   /** Poll period; a safety net for writes made by other processes or missed kicks. Default 250ms. */
   intervalMs?: number;
@@ -70,6 +77,12 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { js, models, logger } = opts;
   const intervalMs = opts.intervalMs ?? 250;
   const batchSize = opts.batchSize ?? 100;
+  for (const model of models) {
+    // Without the path, strict mode silently drops the $pull and the relay re-publishes forever.
+    if (!model.schema.path('outbox')) {
+      throw new Error(`startOutboxRelay: model ${model.modelName} has no 'outbox' field (add outbox: outboxSchema)`);
+    }
+  }
 
   let stopped = false;
   let kicked = false;
@@ -83,7 +96,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return p;
   }
 
-  async function relayDocument(model: Model<unknown>, doc: LeanDoc): Promise<{ published: number; error?: unknown }> {
+  async function relayDocument(model: AnyModel, doc: LeanDoc): Promise<{ published: number; error?: unknown }> {
     const done: string[] = [];
     let error: unknown;
     // In array order so a single aggregate's events go out in the order they happened.
@@ -102,7 +115,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
     if (done.length > 0) {
       try {
-        await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } });
+        // timestamps: false, since publishing an event does not change the aggregate.
+        await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } }, { timestamps: false });
       } catch (err) {
         // Already on JetStream; the next pass re-publishes and the duplicate window drops it.
         error ??= err;
@@ -111,14 +125,22 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return { published: done.length, error };
   }
 
-  async function relayModel(model: Model<unknown>): Promise<number> {
+  const indexed = new WeakSet<AnyModel>();
+
+  async function relayModel(model: AnyModel): Promise<number> {
+    if (!indexed.has(model)) {
+      // A sparse index holds only documents with pending entries, so each poll reads
+      // those instead of scanning the whole collection.
+      await model.collection.createIndex({ 'outbox.id': 1 }, { sparse: true, name: 'outbox_pending' });
+      indexed.add(model);
+    }
     let published = 0;
     let failures = 0;
     let firstError: unknown;
     let lastId: unknown;
     // Page by _id so a document that keeps failing is not fetched again in the same pass.
     for (;;) {
-      const filter: Record<string, unknown> = { 'outbox.0': { $exists: true } };
+      const filter: Record<string, unknown> = { 'outbox.id': { $exists: true } };
       if (lastId !== undefined) filter._id = { $gt: lastId };
       const docs = (await model
         .find(filter)
@@ -154,7 +176,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     let total = 0;
     for (const model of models) {
       try {
-        total += await relayModel(model as Model<unknown>);
+        total += await relayModel(model);
       } catch (err) {
         logger.error('outbox relay: pass failed, will retry', { model: model.modelName, ...errorMeta(err) });
       }

@@ -4,10 +4,12 @@ export const EVENT_TYPE_HEADER = 'Shop-Event-Type';
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** W3C trace context header, so a consumer's span joins the producer's trace. */
 export const TRACEPARENT_HEADER = 'traceparent';
+/** Vendor trace state that travels with traceparent. */
 export const TRACESTATE_HEADER = 'tracestate';
 
 /** Name of the stream that parks events no consumer could process. */
 export const DEAD_LETTER_STREAM = 'SHOP_DEADLETTER';
+/** Parked messages keep their subject under this prefix, so one stream holds every domain's dead letters. */
 export const DEAD_LETTER_PREFIX = 'shop.deadletter';
 
 /** Subject for an event, kept in one place so producers cannot drift from `shop.<domain>.<event>`. */
