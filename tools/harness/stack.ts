@@ -62,9 +62,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const dataDir = join(o.workDir, 'data');
     mkdirSync(dataDir, { recursive: true });
 
+    // Short test runs start faster with the C1 compiler only; long-lived stacks get the full JIT.
+    const jvmFlags = o.persistent ? ['-XX:+UseSerialGC'] : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
     const mongoArgs = ['-cp', `${TOOLS}/mongo-wire/classes:${TOOLS}/mongo-wire/lib/*`, 'MongoWireServer', '--no-stdin-watch', '--port', String(ports.mongo)];
     mongoArgs.push(...(o.persistent ? ['--backend', 'h2', '--file', join(dataDir, 'mongo.h2')] : ['--backend', 'memory']));
-    const mongo = startProcess({ name: 'mongo-wire', command: 'java', args: ['-XX:+UseSerialGC', '-Xss512k', ...mongoArgs], logFile: log('mongo-wire'), readyLine: /^READY \d+/ });
+    const mongo = startProcess({ name: 'mongo-wire', command: 'java', args: [...jvmFlags, ...mongoArgs], logFile: log('mongo-wire'), readyLine: /^READY \d+/ });
 
     const nats = startProcess({
       name: 'nats',
