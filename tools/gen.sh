@@ -10,6 +10,7 @@ paths=(--path proto/shop
   --path node_modules/google-proto-files/google/rpc/status.proto
   --path node_modules/google-proto-files/google/rpc/error_details.proto)
 rm -rf gen
+mkdir -p envoy
 "$buf" generate "${paths[@]}"
 "$buf" build "${paths[@]}" --path node_modules/grpc-health-check/proto/health/v1/health.proto -o envoy/descriptor.binpb
 echo "gen: regenerated gen/ and envoy/descriptor.binpb"

@@ -76,6 +76,25 @@ fi
 [ -x node_modules/.bin/buf ] && node_modules/.bin/buf --version >/dev/null || fail "buf binary missing (npm install scripts not approved?)"
 [ -x node_modules/deno/deno ] || node_modules/.bin/deno --version >/dev/null || fail "deno binary missing (npm install scripts not approved?)"
 
+# >>> compose-check (validates compose/docker-compose.yaml; see tools/compose-check/main.go)
+# A Go program on compose-spec/compose-go, the loader `docker compose` uses, so
+# tools/compose.test.ts can check the compose file without a Docker engine.
+# Rebuilt only when its sources change (about a minute on a fresh machine).
+compose_check_build() {
+  local src="$ROOT/tools/compose-check" bin="$TOOLS/bin/compose-check" sum stamp
+  sum=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)
+  stamp="$TOOLS/bin/.compose-check-$sum"
+  if [ -x "$bin" ] && [ -f "$stamp" ]; then step "compose-check: present"; return; fi
+  have go || fail "go is needed to build compose-check"
+  step "building compose-check (compose-spec/compose-go)"
+  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -o "$bin" .) \
+    || fail "go build tools/compose-check (Go module proxy reachable?)"
+  rm -f "$TOOLS/bin/.compose-check-"*
+  touch "$stamp"
+}
+compose_check_build
+# <<< compose-check
+
 # 6. Generated code and the Envoy descriptor set.
 bash tools/gen.sh || fail "code generation (tools/gen.sh)"
 step "ready"
