@@ -12,5 +12,8 @@ paths=(--path proto/shop
 rm -rf gen
 mkdir -p envoy
 "$buf" generate "${paths[@]}"
-"$buf" build "${paths[@]}" --path node_modules/grpc-health-check/proto/health/v1/health.proto -o envoy/descriptor.binpb
+"$buf" build "${paths[@]}" \
+  --path node_modules/grpc-health-check/proto/health/v1/health.proto \
+  --path node_modules/@grpc/reflection/build/proto/grpc/reflection \
+  -o envoy/descriptor.binpb
 echo "gen: regenerated gen/ and envoy/descriptor.binpb"

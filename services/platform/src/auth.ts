@@ -33,7 +33,7 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256'];
  */
 export class TokenVerifier {
   private keySet: JWTVerifyGetKey | null = null;
-  private fetchedAt = 0;
+  private attemptedAt = 0;
   private inflight: Promise<void> | null = null;
 
   constructor(
@@ -68,15 +68,23 @@ export class TokenVerifier {
     return { userId: payload.sub!, roles, token };
   }
 
-  /** Loads keys if none are loaded, or reloads when forced and not too recently; true if reloaded. */
+  /**
+   * Loads keys if none are loaded, or reloads when forced and the last attempt is old
+   * enough; true if reloaded. Attempts (not only successes) are rate limited, or
+   * anyone could make us hammer identity with tokens naming made-up key ids.
+   */
   private async ensureKeys(force: boolean): Promise<boolean> {
-    if (this.keySet && (!force || Date.now() - this.fetchedAt < this.minRefetchMs)) return false;
-    this.inflight ??= this.fetchJwks()
-      .then((jwks) => {
-        this.keySet = createLocalJWKSet(jwks);
-        this.fetchedAt = Date.now();
-      })
-      .finally(() => { this.inflight = null; });
+    if (this.keySet && (!force || Date.now() - this.attemptedAt < this.minRefetchMs)) return false;
+    if (!this.inflight) {
+      this.attemptedAt = Date.now();
+      this.inflight = this.fetchJwks()
+        .then((jwks) => {
+          this.keySet = createLocalJWKSet(jwks);
+        })
+        .finally(() => {
+          this.inflight = null;
+        });
+    }
     try {
       await this.inflight;
     } catch {

@@ -36,14 +36,21 @@ export function envName(key: string): string {
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const raw: Record<string, string> = {};
+  const problems: string[] = [];
   for (const key of Object.keys(schema.shape)) {
     const value = env[envName(key)];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value === undefined || value === '') continue;
+    // A blank value is a mistake, not "unset": Number(' ') would silently be 0.
+    if (value.trim() === '') problems.push(`${envName(key)}: must not be blank`);
+    else raw[key] = value.trim();
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${envName(String(issue.path[0]))}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.length > 0 ? envName(String(issue.path[0])) : 'configuration';
+      if (!problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name}: ${issue.message}`);
+    }
   }
-  return parsed.data;
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return parsed.data!;
 }

@@ -86,9 +86,13 @@ export class Violations {
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   if (isServiceError(err)) {
-    // An error from a downstream call keeps its code so retries and fallbacks see it.
+    // A downstream failure keeps its code, reason and field violations, so a caller
+    // can pass a 400 or 404 through faithfully; internal details never travel on.
     const code = (Object.entries(GRPC_CODES).find(([, c]) => c === err.code)?.[0] ?? 'internal') as ErrorCode;
-    return new DomainError(code, code.toUpperCase(), code === 'internal' ? 'internal error' : err.details);
+    if (code === 'internal') return new DomainError('internal', 'INTERNAL', 'internal error');
+    const { errorInfo, badRequest } = readStatusDetails(err);
+    const violations = (badRequest?.fieldViolations ?? []).map((v) => ({ field: v.field, description: v.description }));
+    return new DomainError(code, errorInfo?.reason || code.toUpperCase(), err.details, errorInfo?.metadata ?? {}, violations, errorInfo?.domain || 'shopmesh');
   }
   return new DomainError('internal', 'INTERNAL', 'internal error');
 }

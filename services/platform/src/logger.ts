@@ -10,25 +10,30 @@ export interface Logger {
   child(meta: object): Logger;
 }
 
-// Keys whose values never reach a log line: credentials and personal data.
-const SECRET_KEYS = /^(password|new_?password|old_?password|secret|client_?secret|token|access_?token|refresh_?token|id_?token|authorization|cookie|api_?key|private_?key|card|cvc|pan)$/i;
-const PERSONAL_KEYS = /^(email|phone|address|address_?line\d?|line\d|postal_?code|first_?name|last_?name|display_?name|ip)$/i;
-const BEARER = /\b(Bearer\s+)[A-Za-z0-9\-_.~+/]+=*/g;
+// Keys whose values never reach a log line: credentials and personal data. Matched on
+// the key with separators removed, so x-api-key, api_key and apiKey all count.
+const SECRET_KEY = /password|secret|token|authorization|cookie|apikey|privatekey|card|cvc|cvv|iban|^pan$/;
+const PERSONAL_KEY = /email|phone|address|line\d|postalcode|zip|firstname|lastname|displayname|fullname|birth|^ip$/;
+const BEARER = /\b((?:Bearer|Basic)\s+)[A-Za-z0-9\-_.~+/]+=*/gi;
 const JWT_SHAPE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 const EMAIL_SHAPE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const MAX_DEPTH = 6;
 
-/** Masks secrets and personal data in any value, including inside free text. */
+/** Masks secrets and personal data in any value, including inside free text and stacks. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
     return value.replace(BEARER, '$1[REDACTED]').replace(JWT_SHAPE, '[REDACTED_JWT]').replace(EMAIL_SHAPE, '[REDACTED_EMAIL]');
   }
-  if (value === null || typeof value !== 'object' || depth > 6) return value;
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1), stack: value.stack };
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any log context we write: drop it rather than risk an unmasked secret.
+  if (depth > MAX_DEPTH) return '[TRUNCATED]';
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1), stack: redact(value.stack, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (SECRET_KEYS.test(key)) out[key] = '[REDACTED]';
-    else if (PERSONAL_KEYS.test(key)) out[key] = '[REDACTED_PII]';
+    const normalized = key.toLowerCase().replace(/[-_\s]/g, '');
+    if (SECRET_KEY.test(normalized)) out[key] = '[REDACTED]';
+    else if (PERSONAL_KEY.test(normalized)) out[key] = '[REDACTED_PII]';
     else out[key] = redact(v, depth + 1);
   }
   return out;

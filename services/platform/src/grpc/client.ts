@@ -47,7 +47,8 @@ function grpcCodeOf(err: unknown): number | undefined {
 /**
  * Builds a typed client for one downstream: one channel, a deadline on every call,
  * traceparent / request id / identity propagated, and cockatiel policies (bulkhead,
- * circuit breaker, retry with backoff for idempotent methods, overall timeout).
+ * circuit breaker, one retry with backoff for idempotent methods while the caller
+ * still waits, a timeout per attempt).
  */
 export function createServiceClient<D extends UnaryServiceDefinition>(definition: D, options: ClientOptions<D>): ServiceClient<D> {
   const channel = new Client(options.address, credentials.createInsecure(), {
@@ -60,21 +61,29 @@ export function createServiceClient<D extends UnaryServiceDefinition>(definition
     breaker: new ConsecutiveBreaker(5),
   });
   const limiter = bulkhead(options.maxConcurrent ?? 100, options.maxQueued ?? 200);
-  const retrying = retry(handleWhen((err) => RETRYABLE.has(grpcCodeOf(err) ?? -1)), {
-    maxAttempts: 2,
-    backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
-  });
   const idempotent = new Set(options.idempotent ?? []);
   const client = { close: () => channel.close() } as Record<string, unknown>;
 
   for (const key of Object.keys(definition)) {
     const method = definition[key]!;
-    const policy: IPolicy = idempotent.has(key) ? wrap(limiter, retrying, breaker) : wrap(limiter, breaker);
+    const retryable = idempotent.has(key);
     client[key] = async (req: unknown, call: CallOptions = {}) => {
-      const perAttemptMs = Math.min(call.timeoutMs ?? timeoutMs, remainingMs(call.ctx) ?? Infinity);
-      const overall = timeout(perAttemptMs * (idempotent.has(key) ? 3 : 1), TimeoutStrategy.Aggressive);
+      const attemptMs = call.timeoutMs ?? timeoutMs;
+      const callerDeadline = call.ctx?.deadline?.getTime() ?? Infinity;
+      const metadata = metadataFor(call);
+      // Each attempt gets the smaller of its own budget and what the caller has left;
+      // a retry is only worth making while the caller is still waiting.
+      const attempt = (signal: AbortSignal) => {
+        const ms = Math.min(attemptMs, callerDeadline - Date.now());
+        if (ms <= 0) throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `the caller's deadline passed before ${options.name} could answer`, { downstream: options.name });
+        // The grpc deadline ends the attempt; cockatiel's timeout is the backstop if the channel hangs.
+        return timeout(ms + 250, TimeoutStrategy.Aggressive).execute((_, inner) => invoke(channel, method, req, metadata, ms, inner), signal);
+      };
+      const policy: IPolicy = retryable
+        ? wrap(limiter, retry(handleWhen((err) => RETRYABLE.has(grpcCodeOf(err) ?? -1) && Date.now() < callerDeadline), { maxAttempts: 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }), breaker)
+        : wrap(limiter, breaker);
       try {
-        const response = await wrap(overall, policy).execute(({ signal }) => invoke(channel, method, req, metadataFor(call), perAttemptMs, signal));
+        const response = await policy.execute(({ signal }) => attempt(signal));
         clientHandled.inc({ ...methodLabels(method.path), grpc_code: 'OK' });
         return response;
       } catch (err) {
@@ -90,9 +99,15 @@ function invoke<Req, Res>(channel: Client, method: UnaryMethod<Req, Res>, req: R
     const call = channel.makeUnaryRequest(
       method.path, method.requestSerialize, method.responseDeserialize, req, metadata,
       { deadline: Date.now() + deadlineMs },
-      (err, res) => (err ? reject(err) : resolve(res as Res)),
+      (err, res) => {
+        signal.removeEventListener('abort', cancel);
+        if (err) reject(err);
+        else resolve(res as Res);
+      },
     );
-    signal.addEventListener('abort', () => call.cancel(), { once: true });
+    const cancel = () => call.cancel();
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
   });
 }
 
@@ -103,10 +118,6 @@ function metadataFor(call: CallOptions): Metadata {
   if (call.ctx) metadata.set('x-request-id', call.ctx.requestId);
   propagation.inject(context.active(), metadata, { set: (carrier, key, value) => carrier.set(key, value) });
   return metadata;
-}
-
-function remainingMs(ctx: CallContext | undefined): number | undefined {
-  return ctx?.deadline ? Math.max(1, ctx.deadline.getTime() - Date.now()) : undefined;
 }
 
 function translateFailure(err: unknown, downstream: string, path: string): unknown {
