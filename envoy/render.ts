@@ -269,14 +269,17 @@ function buildRoutes(o: EdgeOptions) {
   }
 
   // Everything else. Transcoded JSON requests (/v1/...) match this route first,
-  // so its JWT requirement (optional) is the one they get; the transcoder then
-  // rewrites :path to /<service>/<method> and the route is re-selected above.
-  // Unknown HTTP routes get 404 from the transcoder already; this answers
-  // unknown gRPC services (gRPC clients see UNIMPLEMENTED).
+  // so its JWT requirement (optional) and CORS policy are the ones they get; the
+  // transcoder then rewrites :path to /<service>/<method> and the route is
+  // re-selected above. Unknown HTTP routes get 404 from the transcoder. It must be a
+  // forwarding route, not a direct response: Envoy's CORS filter ignores routes
+  // without a route entry, so preflights for /v1/... would go unanswered. The only
+  // requests that reach its upstream are gRPC calls to unknown services, which the
+  // identity server answers with UNIMPLEMENTED.
   routes.push({
     name: 'fallback',
     match: { prefix: '/' },
-    direct_response: { status: 404, body: { inline_string: 'Not Found' } },
+    route: upstreamAction(identityCluster),
     typed_per_filter_config: jwtRequirement(JWT_OPTIONAL),
   });
   return routes;

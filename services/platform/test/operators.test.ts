@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ListProductsRequest, ListProductsResponse } from '../../../gen/shop/catalog/v1/catalog_service.js';
 import { ROOT } from '../../../tools/harness/stack.js';
+import { connectRedis } from '../src/redis.js';
 
 const run = promisify(execFile);
 const grpcurl = join(ROOT, '.tools/bin/grpcurl');
@@ -50,3 +52,50 @@ describe('operator tooling', () => {
   });
 });
 
+
+describe('the edge for browsers', () => {
+  test('gRPC-Web calls pass through the JSON port', async () => {
+    const message = ListProductsRequest.encode({ pageSize: 1, pageToken: '', status: 0 }).finish();
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), Buffer.from(message)]);
+    frame.writeUInt32BE(message.length, 1);
+    const res = await fetch(`${process.env['SHOP_EDGE_URL']}/shop.catalog.v1.CatalogService/ListProducts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' },
+      body: frame,
+    });
+    assert.equal(res.status, 200);
+    const body = Buffer.from(await res.arrayBuffer());
+    // A data frame (flag 0) with the response, then a trailer frame (flag 0x80).
+    assert.equal(body[0], 0);
+    const length = body.readUInt32BE(1);
+    const page = ListProductsResponse.decode(body.subarray(5, 5 + length));
+    assert.ok(page.products.length <= 1);
+    const trailer = body.subarray(5 + length);
+    assert.equal(trailer[0], 0x80);
+    assert.match(trailer.subarray(5).toString(), /grpc-status:\s*0/);
+  });
+
+  test('CORS preflight is answered by the edge', async () => {
+    const res = await fetch(`${process.env['SHOP_EDGE_URL']}/v1/products`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    assert.ok(res.status === 200 || res.status === 204, String(res.status));
+    assert.ok(res.headers.get('access-control-allow-origin'));
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
+  });
+});
+
+describe('redis', () => {
+  test('the platform connection reaches the harness Redis', async () => {
+    const redis = await connectRedis(process.env['SHOP_REDIS_URL']!);
+    try {
+      const key = `test:${Date.now()}:${Math.random()}`;
+      await redis.set(key, 'v', 'EX', 10);
+      assert.equal(await redis.get(key), 'v');
+      assert.equal(await redis.incr(`${key}:n`), 1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
