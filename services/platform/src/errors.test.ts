@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { Status } from '../../../gen/google/rpc/status.js';
 import { DomainError, Violations, invalidArgument, readStatusDetails, toDomainError, toServiceError, type ErrorCode } from './errors.js';
+import { domainErrorOf } from '../../../tools/testing/domain.js';
 
 /** What a client sees: grpc-js hands the server's status back as a ServiceError. */
 function asReceived(err: DomainError): ServiceError {
@@ -14,15 +15,6 @@ function serviceError(code: GrpcStatus, details: string): ServiceError {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
 }
 
-function thrownBy(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof DomainError, `expected a DomainError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a DomainError');
-}
 
 describe('DomainError', () => {
   test('maps every code to its gRPC status', () => {
@@ -98,7 +90,7 @@ describe('Violations', () => {
   test('throws invalid_argument naming every collected field', () => {
     const v = new Violations().add('name', 'must not be empty').add('sku', 'must match [A-Z0-9-]+');
     assert.equal(v.empty, false);
-    const err = thrownBy(() => v.throwIfAny());
+    const err = domainErrorOf(() => v.throwIfAny());
     assert.equal(err.code, 'invalid_argument');
     assert.equal(err.grpcCode, GrpcStatus.INVALID_ARGUMENT);
     assert.deepEqual(err.fieldViolations, [

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DomainError } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodePageToken, encodePageToken, pageSize } from './paging.js';
+import { domainErrorOf } from '../../../tools/testing/domain.js';
 
-function domainErrorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof DomainError, `expected a DomainError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a DomainError');
-}
 
 describe('pageSize', () => {
   test('0 means the default size', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
-import { DomainError } from '../../../platform/src/errors.js';
 import { applyPatch, parseUpdateMask, validateProduct, type ProductFields } from './product.js';
+import { violatedFieldsOf } from '../../../../tools/testing/domain.js';
 
 const valid: ProductFields = {
   name: 'Mug',
@@ -12,15 +12,6 @@ const valid: ProductFields = {
   status: ProductStatus.PRODUCT_STATUS_ACTIVE,
 };
 
-function fieldsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof DomainError);
-    return err.fieldViolations.map((v) => v.field).sort();
-  }
-  assert.fail('expected a validation error');
-}
 
 describe('validateProduct', () => {
   test('a new product without a status is a draft', () => {
@@ -35,11 +26,11 @@ describe('validateProduct', () => {
 
   test('names every invalid field', () => {
     const bad = { name: '', description: 'x'.repeat(10_001), sku: 'no spaces allowed', price: { currencyCode: 'EURO', amountMinor: 1.5 }, status: 99 as ProductStatus };
-    assert.deepEqual(fieldsOf(() => validateProduct(bad)), ['description', 'name', 'price.amount_minor', 'price.currency_code', 'sku', 'status']);
+    assert.deepEqual(violatedFieldsOf(() => validateProduct(bad)), ['description', 'name', 'price.amount_minor', 'price.currency_code', 'sku', 'status']);
   });
 
   test('a missing price is named', () => {
-    assert.deepEqual(fieldsOf(() => validateProduct({ ...valid, price: undefined })), ['price']);
+    assert.deepEqual(violatedFieldsOf(() => validateProduct({ ...valid, price: undefined })), ['price']);
   });
 
   test('zero-decimal and three-decimal currencies take integer minor units', () => {
@@ -60,7 +51,7 @@ describe('parseUpdateMask', () => {
   });
 
   test('rejects read-only and unknown paths', () => {
-    assert.deepEqual(fieldsOf(() => parseUpdateMask(['id', 'etag', 'createTime'], valid)), ['update_mask', 'update_mask', 'update_mask']);
+    assert.deepEqual(violatedFieldsOf(() => parseUpdateMask(['id', 'etag', 'createTime'], valid)), ['update_mask', 'update_mask', 'update_mask']);
   });
 });
 
@@ -74,6 +65,6 @@ describe('applyPatch', () => {
 
   test('an emptied masked field fails validation afterwards (clearing the name is not allowed)', () => {
     const next = applyPatch(valid, { ...valid, name: '' }, ['name']);
-    assert.deepEqual(fieldsOf(() => validateProduct(next)), ['name']);
+    assert.deepEqual(violatedFieldsOf(() => validateProduct(next)), ['name']);
   });
 });
