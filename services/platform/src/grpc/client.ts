@@ -83,7 +83,9 @@ export function createServiceClient<D extends UnaryServiceDefinition>(definition
         ? wrap(limiter, retry(handleWhen((err) => RETRYABLE.has(grpcCodeOf(err) ?? -1) && Date.now() < callerDeadline), { maxAttempts: 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }), breaker)
         : wrap(limiter, breaker);
       try {
-        const response = await policy.execute(({ signal }) => attempt(signal));
+        // A signal per call: cockatiel's shared default signal would collect one abort
+        // listener per in-flight call.
+        const response = await policy.execute(({ signal }) => attempt(signal), new AbortController().signal);
         clientHandled.inc({ ...methodLabels(method.path), grpc_code: 'OK' });
         return response;
       } catch (err) {
