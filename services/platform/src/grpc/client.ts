@@ -1,5 +1,5 @@
 import { Client, Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { context, propagation } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import {
   BrokenCircuitError, BulkheadRejectedError, ConsecutiveBreaker, ExponentialBackoff, TaskCancelledError, TimeoutStrategy,
   bulkhead, circuitBreaker, handleWhen, retry, timeout, wrap, type IPolicy,
@@ -36,6 +36,8 @@ export interface ClientOptions<D> {
   maxQueued?: number;
 }
 
+const tracer = trace.getTracer('shopmesh');
+
 const RETRYABLE = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED]);
 // Failures that say the downstream is unhealthy (not that the request was wrong).
 const BREAKER_COUNTS = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN]);
@@ -67,31 +69,36 @@ export function createServiceClient<D extends UnaryServiceDefinition>(definition
   for (const key of Object.keys(definition)) {
     const method = definition[key]!;
     const retryable = idempotent.has(key);
-    client[key] = async (req: unknown, call: CallOptions = {}) => {
-      const attemptMs = call.timeoutMs ?? timeoutMs;
-      const callerDeadline = call.ctx?.deadline?.getTime() ?? Infinity;
-      const metadata = metadataFor(call);
-      // Each attempt gets the smaller of its own budget and what the caller has left;
-      // a retry is only worth making while the caller is still waiting.
-      const attempt = (signal: AbortSignal) => {
-        const ms = Math.min(attemptMs, callerDeadline - Date.now());
-        if (ms <= 0) throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `the caller's deadline passed before ${options.name} could answer`, { downstream: options.name });
-        // The grpc deadline ends the attempt; cockatiel's timeout is the backstop if the channel hangs.
-        return timeout(ms + 250, TimeoutStrategy.Aggressive).execute((_, inner) => invoke(channel, method, req, metadata, ms, inner), signal);
-      };
-      const policy: IPolicy = retryable
-        ? wrap(limiter, retry(handleWhen((err) => RETRYABLE.has(grpcCodeOf(err) ?? -1) && Date.now() < callerDeadline), { maxAttempts: 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }), breaker)
-        : wrap(limiter, breaker);
-      try {
-        // A signal per call: cockatiel's shared default signal would collect one abort
-        // listener per in-flight call.
-        const response = await policy.execute(({ signal }) => attempt(signal), new AbortController().signal);
-        clientHandled.inc({ ...methodLabels(method.path), grpc_code: 'OK' });
-        return response;
-      } catch (err) {
-        throw translateFailure(err, options.name, method.path);
-      }
-    };
+    client[key] = (req: unknown, call: CallOptions = {}) =>
+      // A client span per call; its context is what travels on as traceparent.
+      tracer.startActiveSpan(method.path.slice(1), { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc', 'peer.service': options.name } }, async (span) => {
+        const attemptMs = call.timeoutMs ?? timeoutMs;
+        const callerDeadline = call.ctx?.deadline?.getTime() ?? Infinity;
+        const metadata = metadataFor(call);
+        // Each attempt gets the smaller of its own budget and what the caller has left;
+        // a retry is only worth making while the caller is still waiting.
+        const attempt = (signal: AbortSignal) => {
+          const ms = Math.min(attemptMs, callerDeadline - Date.now());
+          if (ms <= 0) throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `the caller's deadline passed before ${options.name} could answer`, { downstream: options.name });
+          // The grpc deadline ends the attempt; cockatiel's timeout is the backstop if the channel hangs.
+          return timeout(ms + 250, TimeoutStrategy.Aggressive).execute((_, inner) => invoke(channel, method, req, metadata, ms, inner), signal);
+        };
+        const policy: IPolicy = retryable
+          ? wrap(limiter, retry(handleWhen((err) => RETRYABLE.has(grpcCodeOf(err) ?? -1) && Date.now() < callerDeadline), { maxAttempts: 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }), breaker)
+          : wrap(limiter, breaker);
+        try {
+          // A signal per call: cockatiel's shared default signal would collect one abort
+          // listener per in-flight call.
+          const response = await policy.execute(({ signal }) => attempt(signal), new AbortController().signal);
+          clientHandled.inc({ ...methodLabels(method.path), grpc_code: 'OK' });
+          return response;
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw translateFailure(err, options.name, method.path);
+        } finally {
+          span.end();
+        }
+      });
   }
   return client as ServiceClient<D>;
 }
