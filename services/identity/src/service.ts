@@ -25,8 +25,8 @@ export const identityService: ServiceModule = {
   name: 'identity',
   streams: [domainStream('identity')],
   address: (config) => config.identityAddr,
-  async start({ config, logger, db, nats }) {
-    const own = loadConfig(identityConfigSchema);
+  async start({ config, logger, db, nats, env }) {
+    const own = loadConfig(identityConfigSchema, env);
     const models = identityModels(db);
     await models.users.createIndexes();
     const keys = new SigningKeys(models);
@@ -39,20 +39,10 @@ export const identityService: ServiceModule = {
       refreshTokenTtlSeconds: own.refreshTokenTtlSeconds,
     });
     const relay = startOutboxRelay({ js: nats.js, models: [models.users], logger });
-    const handlers = identityHandlers(models, tokens, keys);
     return {
       registration: defineService({
         definition: IdentityServiceService,
-        handlers: {
-          createUser: async (req, ctx) => {
-            const user = await handlers.createUser(req);
-            relay.kick();
-            return user;
-          },
-          getCurrentUser: handlers.getCurrentUser,
-          createToken: handlers.createToken,
-          getJwks: handlers.getJwks,
-        },
+        handlers: identityHandlers(models, tokens, keys, () => relay.kick()),
         access: { createUser: PUBLIC, getCurrentUser: AUTHENTICATED, createToken: PUBLIC, getJwks: PUBLIC },
       }),
       stop: () => relay.stop(),

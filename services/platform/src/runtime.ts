@@ -18,6 +18,8 @@ export interface ServiceDeps {
   /** The service's own database. */
   db: Connection;
   nats: NatsHandles;
+  /** The environment the process was started with, for the service's own settings. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** A started service: its gRPC registration and how to stop its background work. */
@@ -72,7 +74,7 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
     for (const module of modules) {
       const serviceLogger = createLogger(module.name, config.logLevel);
       const db = serviceDatabase(mongo, config.mongoDbPrefix, module.name);
-      const service = await module.start({ config, logger: serviceLogger, db, nats });
+      const service = await module.start({ config, logger: serviceLogger, db, nats, env });
       await ensureIndexes(db);
       started.push(service);
       const host = new GrpcHost({ logger: serviceLogger, verifier }).add(service.registration);

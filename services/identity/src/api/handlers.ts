@@ -1,7 +1,7 @@
 import type { HttpBody } from '../../../../gen/google/api/httpbody.js';
-import type { User } from '../../../../gen/shop/identity/v1/identity_service.js';
+import type { IdentityServiceService, User } from '../../../../gen/shop/identity/v1/identity_service.js';
 import { DomainError } from '../../../platform/src/errors.js';
-import type { CallContext } from '../../../platform/src/grpc/context.js';
+import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
 import { oauthError, type TokenIssuer } from '../app/tokens.js';
 import { registerUser } from '../app/users.js';
 import type { IdentityModels, UserDoc } from '../infra/models.js';
@@ -40,19 +40,27 @@ export function parseTokenRequest(body: HttpBody): Record<string, string> {
 }
 
 /** The IdentityService handlers: proto mapping only, rules live in app/ and domain/. */
-export function identityHandlers(models: IdentityModels, tokens: TokenIssuer, keys: SigningKeys) {
+export function identityHandlers(
+  models: IdentityModels,
+  tokens: TokenIssuer,
+  keys: SigningKeys,
+  /** Called after a write that stored an event, so the outbox relay publishes it now. */
+  onWrite: () => void,
+): ServiceHandlers<typeof IdentityServiceService> {
   return {
-    async createUser(req: { email: string; password: string; displayName: string }): Promise<User> {
-      return toUserMessage(await registerUser(models, req));
+    async createUser(req) {
+      const user = toUserMessage(await registerUser(models, req));
+      onWrite();
+      return user;
     },
 
-    async getCurrentUser(_req: unknown, ctx: CallContext): Promise<User> {
+    async getCurrentUser(_req, ctx) {
       const user = await models.users.findById(ctx.caller!.userId).lean();
       if (!user) throw new DomainError('not_found', 'USER_NOT_FOUND', 'the account of this token no longer exists');
       return toUserMessage(user);
     },
 
-    async createToken(body: HttpBody): Promise<HttpBody> {
+    async createToken(body) {
       const params = parseTokenRequest(body);
       switch (params['grant_type']) {
         case 'password':
@@ -67,7 +75,7 @@ export function identityHandlers(models: IdentityModels, tokens: TokenIssuer, ke
       }
     },
 
-    async getJwks(): Promise<HttpBody> {
+    async getJwks() {
       return json(await keys.jwks());
     },
   };
