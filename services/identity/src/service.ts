@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
-import { AUTHENTICATED, PUBLIC } from '../../platform/src/auth.js';
+import { AUTHENTICATED, PUBLIC, STAFF } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
 import { domainStream, startOutboxRelay } from '../../platform/src/events/index.js';
 import { defineService } from '../../platform/src/grpc/server.js';
+import { connectRedis } from '../../platform/src/redis.js';
 import type { ServiceModule } from '../../platform/src/runtime.js';
-import { identityHandlers } from './api/handlers.js';
+import { accountHandlers } from './api/account.js';
+import { addressHandlers } from './api/addresses.js';
+import { mfaHandlers } from './api/mfa.js';
+import { staffHandlers } from './api/staff.js';
+import { tokenHandlers } from './api/tokens.js';
+import type { FieldCrypto, IdentityDeps } from './app/deps.js';
 import { TokenIssuer } from './app/tokens.js';
 import { ensureAdmin } from './app/users.js';
 import { identityModels } from './infra/models.js';
@@ -15,10 +21,19 @@ import { SigningKeys } from './infra/signing-keys.js';
 export const identityConfigSchema = z.object({
   accessTokenTtlSeconds: z.coerce.number().int().min(60).max(3600).default(900),
   refreshTokenTtlSeconds: z.coerce.number().int().min(3600).default(30 * 24 * 3600),
+  verificationTokenTtlSeconds: z.coerce.number().int().min(300).default(48 * 3600),
+  resetTokenTtlSeconds: z.coerce.number().int().min(300).max(24 * 3600).default(3600),
+  mfaRequiredForAdmin: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** The first admin, created at start if missing (npm start sets documented defaults). */
   seedAdminEmail: z.string().email().optional(),
   seedAdminPassword: z.string().min(10, 'must be at least 10 characters').optional(),
 });
+
+// Interim until the platform's FieldCipher lands: nothing encrypted is written yet.
+const noCrypto: FieldCrypto = {
+  encrypt: () => { throw new Error('field encryption is not configured'); },
+  decrypt: () => { throw new Error('field encryption is not configured'); },
+};
 
 /** Identity: accounts, OAuth2 tokens and the signing keys everyone verifies against. */
 export const identityService: ServiceModule = {
@@ -32,20 +47,50 @@ export const identityService: ServiceModule = {
     const keys = new SigningKeys(models);
     await keys.load();
     if (own.seedAdminEmail && own.seedAdminPassword) await ensureAdmin(models, own.seedAdminEmail, own.seedAdminPassword);
-    const tokens = new TokenIssuer(models, keys, {
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      accessTokenTtlSeconds: own.accessTokenTtlSeconds,
-      refreshTokenTtlSeconds: own.refreshTokenTtlSeconds,
-    });
+    const settings = { ...own, issuer: config.jwtIssuer, audience: config.jwtAudience };
+    const tokens = new TokenIssuer(models, keys, settings);
     const relay = startOutboxRelay({ js: nats.js, models: [models.users], logger });
+    const redis = await connectRedis(config.redisUrl);
+    const deps: IdentityDeps = { models, keys, tokens, crypto: noCrypto, redis, nats, logger, settings, onWrite: () => relay.kick() };
     return {
       registration: defineService({
         definition: IdentityServiceService,
-        handlers: identityHandlers(models, tokens, keys, () => relay.kick()),
-        access: { createUser: PUBLIC, getCurrentUser: AUTHENTICATED, createToken: PUBLIC, getJwks: PUBLIC },
+        handlers: { ...accountHandlers(deps), ...addressHandlers(deps), ...tokenHandlers(deps), ...mfaHandlers(deps), ...staffHandlers(deps) },
+        access: {
+          createUser: PUBLIC,
+          getCurrentUser: AUTHENTICATED,
+          updateCurrentUser: AUTHENTICATED,
+          deleteCurrentUser: AUTHENTICATED,
+          changePassword: AUTHENTICATED,
+          sendVerificationEmail: AUTHENTICATED,
+          verifyEmail: PUBLIC,
+          createPasswordReset: PUBLIC,
+          confirmPasswordReset: PUBLIC,
+          listAddresses: AUTHENTICATED,
+          createAddress: AUTHENTICATED,
+          updateAddress: AUTHENTICATED,
+          deleteAddress: AUTHENTICATED,
+          enrollMfa: AUTHENTICATED,
+          confirmMfa: AUTHENTICATED,
+          disableMfa: AUTHENTICATED,
+          createToken: PUBLIC,
+          revokeToken: PUBLIC,
+          introspectToken: STAFF,
+          getJwks: PUBLIC,
+          getOpenidConfiguration: PUBLIC,
+          rotateSigningKey: STAFF,
+          listUsers: STAFF,
+          getUser: STAFF,
+          updateUser: STAFF,
+          disableUser: STAFF,
+          enableUser: STAFF,
+          createServiceAccount: STAFF,
+        },
       }),
-      stop: () => relay.stop(),
+      stop: async () => {
+        await relay.stop();
+        redis.disconnect();
+      },
     };
   },
 };

@@ -13,7 +13,7 @@ export const USER_REGISTERED_SUBJECT = 'shop.identity.user_registered';
 export async function registerUser(models: IdentityModels, input: Registration): Promise<UserDoc> {
   const form = validateRegistration(input);
   const id = randomUUID();
-  const event = UserRegistered.encode({ userId: id, email: form.email, displayName: form.displayName, occurTime: new Date() }).finish();
+  const event = UserRegistered.encode({ userId: id, email: form.email, displayName: form.displayName, locale: '', occurTime: new Date() }).finish();
   try {
     const created = await models.users.create({
       _id: id,

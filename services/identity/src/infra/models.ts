@@ -1,27 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { outboxSchema, type OutboxEntry } from '../../../platform/src/events/index.js';
+import { refreshTokenModel, type RefreshTokenDoc } from './refresh-tokens.js';
+import { userModel, type UserDoc } from './users.js';
 
-export interface UserDoc {
-  _id: string;
-  email: string;
-  passwordHash: string;
-  displayName: string;
-  roles: string[];
-  emailVerified: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  outbox: OutboxEntry[];
-}
-
-export interface RefreshTokenDoc {
-  _id: string; // sha256 of the opaque token; the token itself is never stored
-  userId: string;
-  familyId: string;
-  expiresAt: Date;
-  rotatedAt: Date | null;
-  revokedAt: Date | null;
-  createdAt: Date;
-}
+export type { RefreshTokenDoc } from './refresh-tokens.js';
+export type { UserDoc } from './users.js';
 
 export interface SigningKeyDoc {
   _id: string; // the kid
@@ -31,31 +13,6 @@ export interface SigningKeyDoc {
   createdAt: Date;
   retiredAt: Date | null;
 }
-
-const userSchema = new Schema<UserDoc>(
-  {
-    _id: { type: String, required: true },
-    email: { type: String, required: true, unique: true },
-    passwordHash: { type: String, required: true },
-    displayName: { type: String, required: true },
-    roles: { type: [String], default: ['customer'] },
-    emailVerified: { type: Boolean, default: false },
-    outbox: outboxSchema,
-  },
-  { timestamps: true, versionKey: false },
-);
-
-const refreshTokenSchema = new Schema<RefreshTokenDoc>(
-  {
-    _id: { type: String, required: true },
-    userId: { type: String, required: true, index: true },
-    familyId: { type: String, required: true, index: true },
-    expiresAt: { type: Date, required: true },
-    rotatedAt: { type: Date, default: null },
-    revokedAt: { type: Date, default: null },
-  },
-  { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
-);
 
 const signingKeySchema = new Schema<SigningKeyDoc>(
   {
@@ -68,6 +25,7 @@ const signingKeySchema = new Schema<SigningKeyDoc>(
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false },
 );
 
+/** Every collection identity owns, one model each (one file per aggregate). */
 export interface IdentityModels {
   users: Model<UserDoc>;
   refreshTokens: Model<RefreshTokenDoc>;
@@ -76,8 +34,8 @@ export interface IdentityModels {
 
 export function identityModels(db: Connection): IdentityModels {
   return {
-    users: db.model<UserDoc>('User', userSchema, 'users'),
-    refreshTokens: db.model<RefreshTokenDoc>('RefreshToken', refreshTokenSchema, 'refresh_tokens'),
+    users: userModel(db),
+    refreshTokens: refreshTokenModel(db),
     signingKeys: db.model<SigningKeyDoc>('SigningKey', signingKeySchema, 'signing_keys'),
   };
 }
