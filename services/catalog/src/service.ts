@@ -1,28 +1,30 @@
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
-import { PUBLIC, STAFF } from '../../platform/src/auth.js';
+import { PUBLIC, requires } from '../../platform/src/auth.js';
 import { domainStream, startOutboxRelay } from '../../platform/src/events/index.js';
-import { defineService } from '../../platform/src/grpc/server.js';
-import type { ServiceModule } from '../../platform/src/runtime.js';
+import { defineService } from '../../platform/src/runtime.js';
 import { catalogHandlers } from './api/handlers.js';
 import { ProductCatalog } from './app/products.js';
 import { productModel } from './infra/models.js';
 
 /** Catalog: products (this slice), later variants, categories, prices. */
-export const catalogService: ServiceModule = {
+export const catalogService = defineService({
   name: 'catalog',
+  definition: CatalogServiceService,
+  // Reads are public; what a read shows (drafts, archived) depends on
+  // catalog.products.read_unpublished, checked in the handlers.
+  access: {
+    createProduct: requires('catalog.products.write'),
+    getProduct: PUBLIC,
+    listProducts: PUBLIC,
+    updateProduct: requires('catalog.products.write'),
+    deleteProduct: requires('catalog.products.write'),
+  },
   streams: [domainStream('catalog')],
   address: (config) => config.catalogAddr,
   async start({ logger, db, nats }) {
     const products = productModel(db);
     const relay = startOutboxRelay({ js: nats.js, models: [products], logger });
     const catalog = new ProductCatalog(products, () => relay.kick());
-    return {
-      registration: defineService({
-        definition: CatalogServiceService,
-        handlers: catalogHandlers(catalog),
-        access: { createProduct: STAFF, getProduct: PUBLIC, listProducts: PUBLIC, updateProduct: STAFF, deleteProduct: STAFF },
-      }),
-      stop: () => relay.stop(),
-    };
+    return { handlers: catalogHandlers(catalog), stop: () => relay.stop() };
   },
-};
+});

@@ -34,7 +34,7 @@ describe('creating products', () => {
     const customer = await newCustomer();
     const forbidden = await api('POST', '/v1/products', { token: customer.token, json: body });
     assert.equal(forbidden.status, 403);
-    assert.equal(errorReason(forbidden.body), 'ROLE_REQUIRED');
+    assert.equal(errorReason(forbidden.body), 'PERMISSION_REQUIRED');
   });
 
   test('an invalid product is 400 naming each bad field', async () => {

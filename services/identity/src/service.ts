@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
-import { AUTHENTICATED, PUBLIC, STAFF } from '../../platform/src/auth.js';
+import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
 import { domainStream, startOutboxRelay } from '../../platform/src/events/index.js';
-import { defineService } from '../../platform/src/grpc/server.js';
 import { connectRedis } from '../../platform/src/redis.js';
-import type { ServiceModule } from '../../platform/src/runtime.js';
+import { defineService } from '../../platform/src/runtime.js';
 import { accountHandlers } from './api/account.js';
 import { addressHandlers } from './api/addresses.js';
 import { mfaHandlers } from './api/mfa.js';
@@ -36,8 +35,39 @@ const noCrypto: FieldCrypto = {
 };
 
 /** Identity: accounts, OAuth2 tokens and the signing keys everyone verifies against. */
-export const identityService: ServiceModule = {
+export const identityService = defineService({
   name: 'identity',
+  definition: IdentityServiceService,
+  access: {
+    createUser: PUBLIC,
+    getCurrentUser: SELF,
+    updateCurrentUser: SELF,
+    deleteCurrentUser: SELF,
+    changePassword: SELF,
+    sendVerificationEmail: SELF,
+    verifyEmail: PUBLIC,
+    createPasswordReset: PUBLIC,
+    confirmPasswordReset: PUBLIC,
+    listAddresses: SELF,
+    createAddress: SELF,
+    updateAddress: SELF,
+    deleteAddress: SELF,
+    enrollMfa: SELF,
+    confirmMfa: SELF,
+    disableMfa: SELF,
+    createToken: PUBLIC,
+    revokeToken: PUBLIC,
+    introspectToken: requires('tokens.introspect'),
+    getJwks: PUBLIC,
+    getOpenidConfiguration: PUBLIC,
+    rotateSigningKey: requires('keys.rotate'),
+    listUsers: requires('users.read'),
+    getUser: requires('users.read'),
+    updateUser: requires('users.manage'),
+    disableUser: requires('users.manage'),
+    enableUser: requires('users.manage'),
+    createServiceAccount: requires('users.manage'),
+  },
   streams: [domainStream('identity')],
   address: (config) => config.identityAddr,
   async start({ config, logger, db, nats, env }) {
@@ -53,44 +83,11 @@ export const identityService: ServiceModule = {
     const redis = await connectRedis(config.redisUrl);
     const deps: IdentityDeps = { models, keys, tokens, crypto: noCrypto, redis, nats, logger, settings, onWrite: () => relay.kick() };
     return {
-      registration: defineService({
-        definition: IdentityServiceService,
-        handlers: { ...accountHandlers(deps), ...addressHandlers(deps), ...tokenHandlers(deps), ...mfaHandlers(deps), ...staffHandlers(deps) },
-        access: {
-          createUser: PUBLIC,
-          getCurrentUser: AUTHENTICATED,
-          updateCurrentUser: AUTHENTICATED,
-          deleteCurrentUser: AUTHENTICATED,
-          changePassword: AUTHENTICATED,
-          sendVerificationEmail: AUTHENTICATED,
-          verifyEmail: PUBLIC,
-          createPasswordReset: PUBLIC,
-          confirmPasswordReset: PUBLIC,
-          listAddresses: AUTHENTICATED,
-          createAddress: AUTHENTICATED,
-          updateAddress: AUTHENTICATED,
-          deleteAddress: AUTHENTICATED,
-          enrollMfa: AUTHENTICATED,
-          confirmMfa: AUTHENTICATED,
-          disableMfa: AUTHENTICATED,
-          createToken: PUBLIC,
-          revokeToken: PUBLIC,
-          introspectToken: STAFF,
-          getJwks: PUBLIC,
-          getOpenidConfiguration: PUBLIC,
-          rotateSigningKey: STAFF,
-          listUsers: STAFF,
-          getUser: STAFF,
-          updateUser: STAFF,
-          disableUser: STAFF,
-          enableUser: STAFF,
-          createServiceAccount: STAFF,
-        },
-      }),
+      handlers: { ...accountHandlers(deps), ...addressHandlers(deps), ...tokenHandlers(deps), ...mfaHandlers(deps), ...staffHandlers(deps) },
       stop: async () => {
         await relay.stop();
         redis.disconnect();
       },
     };
   },
-};
+});

@@ -3,7 +3,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { DomainError } from './errors.js';
-import { PUBLIC, STAFF, TokenVerifier, isStaff } from './auth.js';
+import {
+  AUTHENTICATED,
+  PUBLIC,
+  SELF,
+  TokenVerifier,
+  checkAccess,
+  describeAccessRule,
+  hasPermission,
+  isAccessRule,
+  isStaff,
+  requires,
+  selfUserId,
+  type AccessRule,
+  type Caller,
+} from './auth.js';
+import { PERMISSIONS, permissionsOf, type Permission } from './permissions.js';
 
 const ISSUER = 'http://identity.test';
 const AUDIENCE = 'shopmesh';
@@ -28,13 +43,19 @@ interface TokenOptions {
   issuer?: string;
   audience?: string;
   expiresAt?: number;
+  typ?: string;
+  /** Extra claims (kind, scope, sid, amr, ...). */
+  claims?: Record<string, unknown>;
+  jti?: string | null;
 }
 
 function accessToken(options: TokenOptions = {}): Promise<string> {
   const key = options.key ?? key1;
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ roles: options.roles ?? ['customer'] })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
+  const jwt = new SignJWT({ roles: options.roles ?? ['customer'], ...options.claims })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: options.typ ?? 'at+jwt' });
+  if (options.jti !== null) jwt.setJti(options.jti ?? 'token-1');
+  return jwt
     .setSubject(options.sub ?? 'user-1')
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
@@ -77,8 +98,61 @@ async function assertUnauthenticated(verifier: TokenVerifier, token: string, rea
 describe('TokenVerifier', () => {
   test('accepts a valid ES256 token and returns the caller', async () => {
     const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
-    const token = await accessToken({ sub: 'user-42', roles: ['admin', 'customer'] });
-    assert.deepEqual(await verifier.verify(token), { userId: 'user-42', roles: ['admin', 'customer'], token });
+    const token = await accessToken({ sub: 'user-42', roles: ['support', 'customer'], jti: 'jti-42' });
+    assert.deepEqual(await verifier.verify(token), {
+      kind: 'user',
+      userId: 'user-42',
+      roles: ['support', 'customer'],
+      scopes: [],
+      permissions: new Set(['users.read', 'orders.read', 'returns.manage', 'reviews.moderate']),
+      tokenId: 'jti-42',
+      mfa: false,
+      token,
+    });
+  });
+
+  test('reads the session id, the second factor and the scopes of a user token', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    const caller = await verifier.verify(await accessToken({ claims: { sid: 'family-7', amr: ['pwd', 'otp', 'mfa'], scope: 'openid  profile' } }));
+    assert.equal(caller.sessionId, 'family-7');
+    assert.equal(caller.mfa, true);
+    assert.deepEqual(caller.scopes, ['openid', 'profile']);
+    const plain = await verifier.verify(await accessToken({ claims: { amr: ['pwd'] } }));
+    assert.equal(plain.mfa, false);
+    assert.equal('sessionId' in plain, false);
+  });
+
+  test('a service token gets its permissions from its scopes and never roles', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    const caller = await verifier.verify(await accessToken({ sub: 'client-orders', roles: ['admin'], claims: { kind: 'service', scope: 'orders.read inventory.manage openid made.up' } }));
+    assert.equal(caller.kind, 'service');
+    assert.equal(caller.userId, 'client-orders');
+    assert.deepEqual(caller.roles, []);
+    assert.deepEqual([...caller.permissions].sort(), ['inventory.manage', 'orders.read']);
+  });
+
+  test('scopes on a user token grant no permissions (a customer cannot ask for staff scopes)', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    const caller = await verifier.verify(await accessToken({ roles: ['customer'], claims: { scope: 'users.manage keys.rotate' } }));
+    assert.equal(caller.kind, 'user');
+    assert.equal(caller.permissions.size, 0);
+    assert.equal(isStaff(caller), false);
+  });
+
+  test('rejects a token of an unknown kind', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    await assertUnauthenticated(verifier, await accessToken({ claims: { kind: 'admin' } }));
+  });
+
+  test('rejects a JWT that is not an access token (typ other than at+jwt)', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    await assertUnauthenticated(verifier, await accessToken({ typ: 'JWT' }));
+    await assertUnauthenticated(verifier, await accessToken({ typ: 'id_token+jwt' }));
+  });
+
+  test('rejects a token without a jti', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    await assertUnauthenticated(verifier, await accessToken({ jti: null }));
   });
 
   test('keeps only string roles and treats a missing roles claim as none', async () => {
@@ -125,7 +199,7 @@ describe('TokenVerifier', () => {
     const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
     const secret = new TextEncoder().encode(JSON.stringify(key1.jwk));
     const token = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' }).setJti('t')
       .setSubject('user-1').setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m')
       .sign(secret);
     await assertUnauthenticated(verifier, token);
@@ -136,7 +210,7 @@ describe('TokenVerifier', () => {
     const es384: SigningKey = { kid: 'k384', privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'k384', alg: 'ES384' } };
     const verifier = new TokenVerifier(jwksSource(key1, es384).fetch, ISSUER, AUDIENCE);
     const token = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'ES384', kid: 'k384' })
+      .setProtectedHeader({ alg: 'ES384', kid: 'k384', typ: 'at+jwt' }).setJti('t')
       .setSubject('user-1').setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m')
       .sign(es384.privateKey);
     await assertUnauthenticated(verifier, token);
@@ -150,14 +224,14 @@ describe('TokenVerifier', () => {
   test('rejects a token whose payload was altered after signing', async () => {
     const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
     const [header, , signature] = (await accessToken({ roles: ['customer'] })).split('.');
-    const forged = Buffer.from(JSON.stringify({ sub: 'user-1', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, iat: 1, exp: 9_999_999_999 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ sub: 'user-1', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, iat: 1, exp: 9_999_999_999, jti: 'token-1' })).toString('base64url');
     await assertUnauthenticated(verifier, `${header}.${forged}.${signature}`);
   });
 
   test('rejects a token without a subject', async () => {
     const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
     const token = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m')
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).setJti('t').setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m')
       .sign(key1.privateKey);
     await assertUnauthenticated(verifier, token);
   });
@@ -225,12 +299,88 @@ describe('TokenVerifier', () => {
   });
 });
 
+/** A caller as the verifier would build it, for rule tests. */
+function caller(kind: 'user' | 'service', granted: { roles?: string[]; scopes?: string[] } = {}): Caller {
+  const roles = granted.roles ?? [];
+  const scopes = granted.scopes ?? [];
+  return { kind, userId: `${kind}-1`, roles, scopes, permissions: permissionsOf(roles, scopes), tokenId: 't', mfa: false, token: 'x' };
+}
+
+function denied(rule: AccessRule, who: Caller | null): DomainError {
+  try {
+    checkAccess(rule, who);
+  } catch (err) {
+    assert.ok(err instanceof DomainError);
+    return err;
+  }
+  assert.fail(`expected ${describeAccessRule(rule)} to refuse the caller`);
+}
+
 describe('access rules', () => {
-  test('STAFF needs the admin role and isStaff recognises it', () => {
-    assert.deepEqual(STAFF, { anyRole: ['admin'] });
-    assert.deepEqual(PUBLIC, { public: true });
+  const customer = caller('user', { roles: ['customer'] });
+  const catalogManager = caller('user', { roles: ['catalog_manager'] });
+  const admin = caller('user', { roles: ['admin'] });
+  const service = caller('service', { scopes: ['catalog.products.write'] });
+
+  test('PUBLIC lets anyone in, with or without a token', () => {
+    for (const who of [null, customer, service]) checkAccess(PUBLIC, who);
+  });
+
+  test('AUTHENTICATED needs a token (401 without), user or service', () => {
+    const err = denied(AUTHENTICATED, null);
+    assert.equal(err.code, 'unauthenticated');
+    assert.equal(err.reason, 'TOKEN_REQUIRED');
+    for (const who of [customer, service]) checkAccess(AUTHENTICATED, who);
+  });
+
+  test('a permission rule is 401 without a token and 403 without the permission', () => {
+    const rule = requires('catalog.products.write');
+    assert.equal(denied(rule, null).code, 'unauthenticated');
+    const err = denied(rule, customer);
+    assert.equal(err.code, 'permission_denied');
+    assert.equal(err.reason, 'PERMISSION_REQUIRED');
+    assert.deepEqual(err.metadata, { permission: 'catalog.products.write' });
+    assert.equal(denied(requires('users.manage'), catalogManager).code, 'permission_denied');
+    for (const who of [catalogManager, admin, service]) checkAccess(rule, who);
+  });
+
+  test('SELF needs a signed-in user; a service account is refused', () => {
+    assert.equal(denied(SELF, null).code, 'unauthenticated');
+    const err = denied(SELF, service);
+    assert.equal(err.code, 'permission_denied');
+    assert.equal(err.reason, 'USER_TOKEN_REQUIRED');
+    checkAccess(SELF, customer);
+    checkAccess(SELF, admin);
+    assert.equal(selfUserId({ caller: customer }), 'user-1');
+    assert.throws(() => selfUserId({ caller: service }), (e: DomainError) => e.reason === 'USER_TOKEN_REQUIRED');
+    assert.throws(() => selfUserId({ caller: null }), (e: DomainError) => e.code === 'unauthenticated');
+  });
+
+  test('isStaff means holding any permission; hasPermission checks one', () => {
     assert.equal(isStaff(null), false);
-    assert.equal(isStaff({ userId: 'u', roles: ['customer'], token: 't' }), false);
-    assert.equal(isStaff({ userId: 'u', roles: ['customer', 'admin'], token: 't' }), true);
+    assert.equal(isStaff(customer), false);
+    assert.equal(isStaff(catalogManager), true);
+    assert.equal(isStaff(service), true);
+    assert.equal(hasPermission(null, 'orders.read'), false);
+    assert.equal(hasPermission(catalogManager, 'catalog.products.read_unpublished'), true);
+    assert.equal(hasPermission(catalogManager, 'orders.read'), false);
+  });
+
+  test('isAccessRule accepts exactly one well-formed rule', () => {
+    for (const rule of [PUBLIC, AUTHENTICATED, SELF, requires('audit.read')]) assert.equal(isAccessRule(rule), true, describeAccessRule(rule));
+    for (const junk of [undefined, null, {}, { public: false }, { permission: 'catalog.everything' }, { public: true, self: true }, { anyRole: ['admin'] }, 'public']) {
+      assert.equal(isAccessRule(junk), false, JSON.stringify(junk));
+    }
+  });
+
+  test('requires() refuses a permission that does not exist', () => {
+    assert.throws(() => requires('catalog.everything' as Permission), /unknown permission/);
+    assert.equal(PERMISSIONS.every((p) => isAccessRule(requires(p))), true);
+  });
+
+  test('rules are frozen, so a service cannot loosen a shared constant', () => {
+    assert.throws(() => {
+      (PUBLIC as { public: boolean }).public = false;
+    });
   });
 });

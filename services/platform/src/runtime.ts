@@ -5,7 +5,8 @@ import { TokenVerifier } from './auth.js';
 import { loadConfig, platformConfigSchema, type PlatformConfig } from './config.js';
 import { connectNats, ensureStreams, type NatsHandles, type StreamSpec } from './events/index.js';
 import { createServiceClient } from './grpc/client.js';
-import { GrpcHost, type ServiceRegistration, type UnaryServiceDefinition } from './grpc/server.js';
+import type { ServiceHandlers } from './grpc/context.js';
+import { GrpcHost, type AccessTable, type UnaryServiceDefinition } from './grpc/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { startMetricsServer } from './metrics.js';
 import { connectMongo, ensureIndexes, serviceDatabase } from './mongo.js';
@@ -22,23 +23,39 @@ export interface ServiceDeps {
   env: NodeJS.ProcessEnv;
 }
 
-/** A started service: its gRPC registration and how to stop its background work. */
-export interface StartedService {
-  registration: ServiceRegistration<UnaryServiceDefinition>;
+/** A started service: its handlers and how to stop its background work. */
+export interface StartedService<D extends UnaryServiceDefinition = UnaryServiceDefinition> {
+  handlers: ServiceHandlers<D>;
   stop?: () => Promise<void>;
 }
 
 /**
  * A domain service as the runtime sees it. The same module runs alone in its own
  * process (production) or beside every other one in a single process (`npm start`).
+ * What it serves and who may call each method are plain data on the module, not
+ * something `start` returns, so tests and tools read the access table of every
+ * service without connecting to anything.
  */
-export interface ServiceModule {
+export interface ServiceModule<D extends UnaryServiceDefinition = UnaryServiceDefinition> {
   name: string;
+  /** The generated gRPC service definition (ts-proto's `XServiceService`). */
+  definition: D;
+  /** The access rule of every method; the types require one per method. */
+  access: AccessTable<D>;
   /** Streams this service publishes to; created idempotently at start. */
   streams: StreamSpec[];
   /** The host:port it listens on, from config (the same map clients use). */
   address(config: PlatformConfig): string;
-  start(deps: ServiceDeps): Promise<StartedService>;
+  start(deps: ServiceDeps): Promise<StartedService<D>>;
+}
+
+/**
+ * Declares a service module with its handlers and access table checked against the
+ * generated definition, and erases the definition's type so every module fits in one
+ * list (services/mesh.ts).
+ */
+export function defineService<D extends UnaryServiceDefinition>(module: ServiceModule<D>): ServiceModule {
+  return module as unknown as ServiceModule;
 }
 
 export interface RunningMesh {
@@ -77,7 +94,7 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
       const service = await module.start({ config, logger: serviceLogger, db, nats, env });
       await ensureIndexes(db);
       started.push(service);
-      const host = new GrpcHost({ logger: serviceLogger, verifier }).add(service.registration);
+      const host = new GrpcHost({ logger: serviceLogger, verifier }).add({ definition: module.definition, access: module.access, handlers: service.handlers });
       hosts.push(host);
       const [listenHost, port] = splitAddress(module.address(config), config.grpcHost);
       ports[module.name] = await host.listen(listenHost, port);

@@ -1,6 +1,6 @@
 import type { CatalogServiceService, Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
-import { isStaff } from '../../../platform/src/auth.js';
+import { hasPermission, type Caller } from '../../../platform/src/auth.js';
 import { DomainError } from '../../../platform/src/errors.js';
 import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
 import type { ProductFields } from '../domain/product.js';
@@ -17,12 +17,15 @@ function fieldsFrom(product: Product | undefined): ProductFields {
   };
 }
 
+/** Drafts and archived products are visible only to callers allowed to see unpublished ones. */
+const viewerOf = (caller: Caller | null) => ({ seesUnpublished: hasPermission(caller, 'catalog.products.read_unpublished') });
+
 /** CatalogService handlers: proto in, use case, proto out. */
 export function catalogHandlers(catalog: ProductCatalog): ServiceHandlers<typeof CatalogServiceService> {
   return {
     createProduct: async (req) => catalog.create(fieldsFrom(req.product)),
-    getProduct: async (req, ctx) => catalog.get(req.id, { staff: isStaff(ctx.caller) }),
-    listProducts: async (req, ctx) => catalog.list(req, { staff: isStaff(ctx.caller) }),
+    getProduct: async (req, ctx) => catalog.get(req.id, viewerOf(ctx.caller)),
+    listProducts: async (req, ctx) => catalog.list(req, viewerOf(ctx.caller)),
     updateProduct: async (req) => catalog.update(req.product?.id ?? '', fieldsFrom(req.product), req.updateMask, req.product?.etag ?? ''),
     deleteProduct: async (req) => {
       await catalog.delete(req.id, req.etag);

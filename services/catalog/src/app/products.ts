@@ -15,9 +15,9 @@ export const SUBJECTS = {
   deleted: 'shop.catalog.product_deleted',
 } as const;
 
-/** What a caller may see: shoppers only active products, staff everything not deleted. */
+/** What a caller may see: shoppers only active products; with catalog.products.read_unpublished, everything not deleted. */
 export interface Viewer {
-  staff: boolean;
+  seesUnpublished: boolean;
 }
 
 export function toProductMessage(doc: ProductDoc): Product {
@@ -75,14 +75,14 @@ export class ProductCatalog {
   async get(id: string, viewer: Viewer): Promise<Product> {
     const doc = await this.products.findOne({ _id: objectId(id), deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
     // Drafts and archived products do not exist for shoppers.
-    if (!doc || (!viewer.staff && doc.status !== ProductStatus.PRODUCT_STATUS_ACTIVE)) throw notFound(id);
+    if (!doc || (!viewer.seesUnpublished && doc.status !== ProductStatus.PRODUCT_STATUS_ACTIVE)) throw notFound(id);
     return toProductMessage(doc);
   }
 
   async list(req: { pageSize: number; pageToken: string; status: ProductStatus }, viewer: Viewer): Promise<{ products: Product[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize);
-    const status = viewer.staff ? req.status : ProductStatus.PRODUCT_STATUS_ACTIVE;
-    const fingerprint = createHash('sha256').update(`${viewer.staff}:${status}`).digest('base64url').slice(0, 12);
+    const status = viewer.seesUnpublished ? req.status : ProductStatus.PRODUCT_STATUS_ACTIVE;
+    const fingerprint = createHash('sha256').update(`${viewer.seesUnpublished}:${status}`).digest('base64url').slice(0, 12);
     const cursor = decodePageToken(req.pageToken, fingerprint);
     const filter: Record<string, unknown> = { deletedAt: null };
     if (status !== ProductStatus.PRODUCT_STATUS_UNSPECIFIED) filter['status'] = status;

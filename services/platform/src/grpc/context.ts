@@ -9,6 +9,13 @@ export interface CallContext {
   readonly requestId: string;
   readonly metadata: Metadata;
   readonly deadline: Date | undefined;
+  /**
+   * The end client's IP address as the edge saw it (see clientIpOf), for rate limits
+   * and audit events; the calling service's address for calls from inside the mesh.
+   */
+  readonly clientIp: string;
+  /** The client's User-Agent header (capped), for audit events. */
+  readonly userAgent: string;
   /** Set by the auth interceptor when a valid bearer token came with the call. */
   caller: Caller | null;
   logger: Logger;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { SpanKind, SpanStatusCode, context, propagation, trace, type TextMapGetter } from '@opentelemetry/api';
 import type { Metadata } from '@grpc/grpc-js';
 import { DomainError, toDomainError } from '../errors.js';
-import type { AccessRule, TokenVerifier } from '../auth.js';
+import { checkAccess, type AccessRule, type TokenVerifier } from '../auth.js';
 import { methodLabels, rpcDuration, rpcHandled } from '../metrics.js';
 import type { CallContext, Interceptor, UnaryHandler } from './context.js';
 
@@ -52,11 +53,12 @@ export const observe: Interceptor = (next) => async (req, ctx) => {
 };
 
 /**
- * Verifies the bearer token when one is sent (an invalid one is always rejected) and
- * enforces the method's access rule: 401 without a needed identity, 403 without a
- * needed role. Permission is checked before the handler can say "not found".
+ * Verifies the bearer token when one is sent (an invalid one is always rejected, even
+ * on public methods) and enforces the method's access rule: 401 without a needed
+ * identity, 403 without a needed permission. It runs before the handler, so a caller
+ * without permission learns nothing, not even whether a resource exists.
  */
-export function authenticate(verifier: TokenVerifier | null, rules: Record<string, AccessRule>): Interceptor {
+export function authenticate(verifier: TokenVerifier | null, rules: Readonly<Record<string, AccessRule>>): Interceptor {
   return (next) => async (req, ctx) => {
     const header = ctx.metadata.get('authorization')[0];
     if (typeof header === 'string' && header.length > 0) {
@@ -67,12 +69,7 @@ export function authenticate(verifier: TokenVerifier | null, rules: Record<strin
     }
     const rule = rules[ctx.method];
     if (!rule) throw new DomainError('internal', 'NO_ACCESS_RULE', 'internal error');
-    if ('authenticated' in rule || 'anyRole' in rule) {
-      if (!ctx.caller) throw new DomainError('unauthenticated', 'TOKEN_REQUIRED', 'this method needs a bearer access token');
-    }
-    if ('anyRole' in rule && !ctx.caller!.roles.some((r) => rule.anyRole.includes(r))) {
-      throw new DomainError('permission_denied', 'ROLE_REQUIRED', `this method needs one of the roles: ${rule.anyRole.join(', ')}`);
-    }
+    checkAccess(rule, ctx.caller);
     return next(req, ctx);
   };
 }
@@ -81,6 +78,45 @@ export function authenticate(verifier: TokenVerifier | null, rules: Record<strin
 export function requestIdOf(metadata: Metadata): string {
   const given = metadata.get('x-request-id')[0];
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * The client's IP address as the edge saw it. Envoy (use_remote_address, no trusted
+ * hops) sets x-envoy-external-address for external clients and appends the peer it
+ * saw to x-forwarded-for, after stripping any client-sent x-envoy-external-address
+ * (envoy/render.ts). So: that header, else the last x-forwarded-for hop (the one
+ * Envoy wrote; earlier hops are the client's word), else the gRPC peer (a direct
+ * call from inside the mesh). Internal callers can set these headers too; service
+ * ports are not published, which is what makes trusting them reasonable.
+ */
+export function clientIpOf(metadata: Metadata, peer: string): string {
+  const external = metadata.get('x-envoy-external-address')[0];
+  if (typeof external === 'string' && isIp(external.trim())) return unmapped(external.trim());
+  const forwarded = metadata.get('x-forwarded-for').filter((v): v is string => typeof v === 'string').join(',');
+  const last = forwarded.split(',').map((hop) => hop.trim()).filter(Boolean).pop();
+  if (last && isIp(last)) return unmapped(last);
+  return unmapped(peerIp(peer));
+}
+
+/** "::ffff:1.2.3.4" (an IPv4 client on a dual-stack socket) -> "1.2.3.4", so one client has one key. */
+const unmapped = (ip: string) => (/^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(ip) ? ip.slice(7) : ip);
+
+/** The address part of a grpc-js peer string: "ipv4:1.2.3.4:5", "ipv6:[::1]:5", "1.2.3.4:5". */
+export function peerIp(peer: string): string {
+  const bare = peer.replace(/^(ipv4|ipv6):/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?$/.exec(bare);
+  if (v4) return v4[1]!;
+  return isIp(bare) ? bare : 'unknown';
+}
+
+const isIp = (value: string) => isIP(value) !== 0;
+
+/** The caller's User-Agent, capped: it is client-controlled and ends up in audit events. */
+export function userAgentOf(metadata: Metadata): string {
+  const value = metadata.get('user-agent')[0];
+  return typeof value === 'string' ? value.slice(0, 256) : '';
 }
 
 /** Composes interceptors so the first one listed runs outermost. */

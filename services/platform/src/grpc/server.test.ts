@@ -5,13 +5,14 @@ import { Client, Metadata, credentials, makeClientConstructor, status as GrpcSta
 import { service as healthService } from 'grpc-health-check';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { CatalogServiceService, Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
-import { PUBLIC, STAFF, TokenVerifier } from '../auth.js';
+import { PUBLIC, TokenVerifier, requires } from '../auth.js';
+import { permissionsOf } from '../permissions.js';
 import { DomainError, readStatusDetails, toDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { pageSize } from '../paging.js';
 import { createServiceClient, type ClientOptions, type ServiceClient } from './client.js';
 import type { CallContext } from './context.js';
-import { GrpcHost, defineService } from './server.js';
+import { GrpcHost, type ServiceRegistration } from './server.js';
 
 // --- identity: a real ES256 key pair behind an in-memory JWKS ---------------------
 
@@ -22,7 +23,8 @@ const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
 
 function accessToken(sub: string, roles: string[]): Promise<string> {
   return new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+    .setJti(`${sub}-token`)
     .setSubject(sub).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m')
     .sign(privateKey);
 }
@@ -46,7 +48,8 @@ function memoryLogger(entries: LogEntry[], bound: object = {}): Logger {
 // --- the catalog under test ----------------------------------------------------------
 // Handlers act on a "script" in the id or sku: "missing", "crash", "flaky:<n>" (fails
 // with UNAVAILABLE on the first call for that key), "down" (always UNAVAILABLE),
-// "slow:<ms>" and "whoami" (echoes request id, caller and deadline as name, description, sku).
+// "slow:<ms>", "whoami" (echoes request id, caller and deadline as name, description, sku)
+// and "whereami" (echoes client IP and user agent as name and description).
 
 /** Calls seen per method and script, e.g. "getProduct flaky:1". */
 const seen = new Map<string, number>();
@@ -71,11 +74,13 @@ async function act(method: string, script: string, ctx: CallContext): Promise<Pr
     // Unreferenced: a handler still sleeping after its caller gave up must not hold the test process open.
     await sleep(Number(script.slice('slow:'.length)), undefined, { ref: false });
   }
+  if (script === 'whereami') return product('whereami', ctx.clientIp, ctx.userAgent);
   if (script === 'whoami') return { ...product('whoami', ctx.requestId, ctx.caller?.userId ?? ''), sku: String(ctx.deadline?.getTime() ?? '') };
   return product(script);
 }
 
-const catalog = defineService({
+const write = requires('catalog.products.write');
+const catalog: ServiceRegistration<typeof CatalogServiceService> = {
   definition: CatalogServiceService,
   handlers: {
     getProduct: (req, ctx) => act('getProduct', req.id, ctx),
@@ -87,8 +92,8 @@ const catalog = defineService({
       return {};
     },
   },
-  access: { getProduct: PUBLIC, listProducts: PUBLIC, createProduct: STAFF, updateProduct: STAFF, deleteProduct: STAFF },
-});
+  access: { getProduct: PUBLIC, listProducts: PUBLIC, createProduct: write, updateProduct: write, deleteProduct: write },
+};
 
 interface Running {
   host: GrpcHost;
@@ -134,7 +139,9 @@ function callContext(requestId: string, token?: string): CallContext {
     requestId,
     metadata: new Metadata(),
     deadline: undefined,
-    caller: token ? { userId: 'caller', roles: [], token } : null,
+    clientIp: '127.0.0.1',
+    userAgent: '',
+    caller: token ? { kind: 'user', userId: 'caller', roles: [], scopes: [], permissions: permissionsOf([], []), tokenId: 't', mfa: false, token } : null,
     logger: memoryLogger([]),
   };
 }
@@ -167,10 +174,11 @@ describe('GrpcHost with createServiceClient', () => {
       assert.equal(count('updateProduct p1'), 0, 'the handler never ran');
     });
 
-    test('a staff method with a customer token fails PERMISSION_DENIED', async () => {
+    test('a staff method with a customer token fails PERMISSION_DENIED naming the permission', async () => {
       const err = await grpcFailure(client.updateProduct({ product: product('p1'), updateMask: undefined }, { token: customerToken }));
       assert.equal(err.code, GrpcStatus.PERMISSION_DENIED);
-      assert.equal(readStatusDetails(err).errorInfo?.reason, 'ROLE_REQUIRED');
+      assert.equal(readStatusDetails(err).errorInfo?.reason, 'PERMISSION_REQUIRED');
+      assert.deepEqual(readStatusDetails(err).errorInfo?.metadata, { permission: 'catalog.products.write' });
       assert.equal(count('updateProduct p1'), 0);
     });
 
@@ -184,6 +192,15 @@ describe('GrpcHost with createServiceClient', () => {
       const res = await client.updateProduct({ product: product('p7'), updateMask: undefined }, { token: adminToken });
       assert.equal(res.id, 'p7');
       assert.equal(count('updateProduct p7'), 1);
+    });
+
+    test('a host refuses a registration with a method that has no valid rule', () => {
+      const logs: LogEntry[] = [];
+      const host = new GrpcHost({ logger: memoryLogger(logs), verifier: null });
+      const access = { ...catalog.access, deleteProduct: undefined } as unknown as typeof catalog.access;
+      assert.throws(() => host.add({ ...catalog, access }), /no valid access rule for \/shop\.catalog\.v1\.CatalogService\/DeleteProduct/);
+      const typo = { ...catalog.access, deleteProduct: { anyRole: ['admin'] } } as unknown as typeof catalog.access;
+      assert.throws(() => host.add({ ...catalog, access: typo }), /DeleteProduct/);
     });
 
     test('an invalid token is rejected even on a public method', async () => {
@@ -245,6 +262,12 @@ describe('GrpcHost with createServiceClient', () => {
       const res = await client.getProduct({ id: 'whoami' }, { timeoutMs: 1_000 });
       const deadline = Number(res.sku);
       assert.ok(deadline > before && deadline <= Date.now() + 1_000, `deadline ${res.sku} not within the 1 s timeout`);
+    });
+
+    test('a direct call sees the peer address as the client IP, and the user agent', async () => {
+      const res = await client.getProduct({ id: 'whereami' });
+      assert.equal(res.name, '127.0.0.1');
+      assert.match(res.description, /grpc-node-js/);
     });
 
     test('a call without a context gets a fresh request id', async () => {

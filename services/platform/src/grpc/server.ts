@@ -4,25 +4,23 @@ import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { toDomainError, toServiceError } from '../errors.js';
-import type { AccessRule, TokenVerifier } from '../auth.js';
+import { isAccessRule, type AccessRule, type TokenVerifier } from '../auth.js';
 import type { Logger } from '../logger.js';
 import { addReflection } from './reflection.js';
-import { authenticate, chain, observe, requestIdOf, tracing } from './interceptors.js';
+import { authenticate, chain, clientIpOf, observe, requestIdOf, tracing, userAgentOf } from './interceptors.js';
 import type { CallContext, Interceptor, ServiceHandlers, UnaryHandler, UnaryMethod } from './context.js';
 
 /** A generated service definition whose methods are all unary. */
 export type UnaryServiceDefinition = Record<string, UnaryMethod<any, any>>;
 
+/** An access rule for every method of a service definition; the types let none be missing. */
+export type AccessTable<D> = { readonly [K in keyof D]: AccessRule };
+
 /** One service to serve: the generated definition, its handlers and an access rule per method. */
 export interface ServiceRegistration<D extends UnaryServiceDefinition> {
   definition: D;
   handlers: ServiceHandlers<D>;
-  access: { [K in keyof D]: AccessRule };
-}
-
-/** Builds a registration with the handler and rule types checked against the definition. */
-export function defineService<D extends UnaryServiceDefinition>(registration: ServiceRegistration<D>): ServiceRegistration<D> {
-  return registration;
+  access: AccessTable<D>;
 }
 
 export interface GrpcHostOptions {
@@ -56,7 +54,10 @@ export class GrpcHost {
     const impl: UntypedServiceImplementation = {};
     for (const key of Object.keys(registration.definition)) {
       const method = registration.definition[key]!;
-      rules[method.path] = registration.access[key as keyof D];
+      const rule: unknown = registration.access[key as keyof D];
+      // Refuse to serve rather than serve a method nobody decided about.
+      if (!isAccessRule(rule)) throw new Error(`no valid access rule for ${method.path}: ${JSON.stringify(rule)}`);
+      rules[method.path] = rule;
     }
     const interceptors = [tracing, observe, authenticate(this.options.verifier, rules), ...(this.options.interceptors ?? [])];
     for (const key of Object.keys(registration.definition)) {
@@ -69,6 +70,8 @@ export class GrpcHost {
           requestId,
           metadata: call.metadata,
           deadline: deadlineOf(call),
+          clientIp: clientIpOf(call.metadata, call.getPeer()),
+          userAgent: userAgentOf(call.metadata),
           caller: null,
           logger: this.options.logger.child({ request_id: requestId }),
         };
