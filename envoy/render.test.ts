@@ -318,3 +318,11 @@ test('envoy --mode validate accepts the config', { skip: !envoyBin && 'set ENVOY
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the edge takes the client address from the socket and lets no client send the headers services trust for it', () => {
+  const h = hcm(render());
+  assert.equal(h.use_remote_address, true);
+  assert.equal(h.xff_num_trusted_hops, 0);
+  const removed = h.early_header_mutation_extensions[0].typed_config.mutations.map((m: J) => m.remove);
+  for (const header of ['x-envoy-external-address', 'x-envoy-internal', 'x-envoy-original-method']) assert.ok(removed.includes(header), header);
+});

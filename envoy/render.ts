@@ -96,6 +96,13 @@ const T = {
     'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
 } as const;
 
+/**
+ * Headers a client may not send: the edge removes them before anything reads them,
+ * and only Envoy itself sets them. Services trust x-envoy-external-address as the
+ * client IP (services/platform/src/grpc/interceptors.ts clientIpOf).
+ */
+export const CLIENT_HEADERS_REMOVED_AT_EDGE = ['x-envoy-original-method', 'x-envoy-external-address', 'x-envoy-internal'] as const;
+
 /** Names in the jwt_authn requirement_map, chosen per route. */
 export const JWT_OPTIONAL = 'jwt_optional';
 export const JWT_REQUIRED = 'jwt_required';
@@ -589,12 +596,19 @@ export function renderEnvoyConfig(o: EdgeOptions): object {
     },
     access_log: accessLog(o),
     local_reply_config: localReplyConfig(o),
-    // Envoy strips most x-envoy-* headers from external requests, but not this one,
-    // which the transcoder sets and the access log and local replies trust.
+    // Runs before Envoy's own header handling. Envoy strips most x-envoy-* headers
+    // from external requests, but not x-envoy-original-method, which the transcoder
+    // sets and the access log and local replies trust. And it keeps every x-envoy-*
+    // header of a request it deems internal (any address in internal_address_config;
+    // RFC 1918 in older Envoy defaults, so any client behind a docker bridge or a
+    // private load balancer): services read the client IP from
+    // x-envoy-external-address, so a client must never be able to send its own.
     early_header_mutation_extensions: [
       {
         name: 'envoy.http.early_header_mutation.header_mutation',
-        typed_config: typed(T.earlyHeaderMutation, { mutations: [{ remove: 'x-envoy-original-method' }] }),
+        typed_config: typed(T.earlyHeaderMutation, {
+          mutations: CLIENT_HEADERS_REMOVED_AT_EDGE.map((remove) => ({ remove })),
+        }),
       },
     ],
     route_config: {

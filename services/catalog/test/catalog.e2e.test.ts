@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ActorType, AuditEvent } from '../../../gen/shop/audit/v1/events.js';
 import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../gen/shop/catalog/v1/events.js';
 import { admin, api, errorReason, newCustomer, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
 import { eventsMatching } from '../../../tools/testing/events.js';
@@ -200,5 +201,54 @@ describe('changing products', () => {
     const events = await eventsMatching('SHOP_CATALOG', 'shop.catalog.product_deleted', ProductDeleted.decode, (e) => e.productId === product.id);
     assert.equal(events.length, 1);
     assert.equal(events[0]!.event.sku, product.sku);
+  });
+});
+
+describe('staff actions are audited', () => {
+  const subjectOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub as string;
+  const auditOf = (action: string, productId: string) => eventsMatching('SHOP_AUDIT', `shop.audit.${action}`, AuditEvent.decode, (e) => e.targetId === productId);
+
+  test('a create is audited with who, request id, the client IP the edge saw and the user agent; forged address headers are ignored', async () => {
+    const token = await admin();
+    const res = await api('POST', '/v1/products', {
+      token,
+      json: { name: 'Audited mug', sku: uniqueSku('AUDIT'), price: eur(1500) },
+      // A client claiming to be someone else: the edge must not let either header through as the client address.
+      headers: { 'x-envoy-external-address': '203.0.113.66', 'x-forwarded-for': '198.51.100.77', 'user-agent': 'shopmesh-e2e/1.0' },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const events = await auditOf('product.created', res.body.id);
+    assert.equal(events.length, 1);
+    const { event, msgId } = events[0]!;
+    assert.equal(msgId, event.id);
+    assert.equal(event.actorType, ActorType.ACTOR_TYPE_USER);
+    assert.equal(event.actorId, subjectOf(token));
+    assert.equal(event.targetType, 'product');
+    assert.equal(event.sourceIp, '127.0.0.1');
+    assert.equal(event.userAgent, 'shopmesh-e2e/1.0');
+    assert.equal(event.requestId, res.headers.get('x-request-id'), 'the request id the edge returned');
+    assert.equal(event.details['sku'], res.body.sku);
+  });
+
+  test('updates and deletes are audited in the same write as the change', async () => {
+    const product = await createProduct();
+    const token = await admin();
+    const patched = await api('PATCH', `/v1/products/${product.id}?updateMask=name`, { token, json: { name: 'Renamed mug', etag: product.etag } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal((await api('DELETE', `/v1/products/${product.id}`, { token })).status, 200);
+    const [updated] = await auditOf('product.updated', product.id);
+    assert.equal(updated?.event.details['changed_fields'], 'name');
+    const deleted = await auditOf('product.deleted', product.id);
+    assert.equal(deleted.length, 1);
+    assert.equal(deleted[0]!.event.details['sku'], product.sku);
+  });
+
+  test('a refused write leaves no audit record', async () => {
+    const customer = await newCustomer();
+    const sku = uniqueSku('NOAUDIT');
+    const res = await api('POST', '/v1/products', { token: customer.token, json: { name: 'Nope', sku, price: eur(100) } });
+    assert.equal(res.status, 403);
+    const events = await eventsMatching('SHOP_AUDIT', 'shop.audit.product.created', AuditEvent.decode, (e) => e.details['sku'] === sku, 500);
+    assert.equal(events.length, 0);
   });
 });

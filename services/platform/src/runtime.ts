@@ -1,6 +1,8 @@
 import type { Connection } from 'mongoose';
 import type { Server as HttpServer } from 'node:http';
+import type { Redis } from 'ioredis';
 import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
+import { auditStream } from './audit.js';
 import { TokenVerifier } from './auth.js';
 import { loadConfig, platformConfigSchema, type PlatformConfig } from './config.js';
 import { connectNats, ensureStreams, type NatsHandles, type StreamSpec } from './events/index.js';
@@ -10,6 +12,7 @@ import { GrpcHost, type AccessTable, type UnaryServiceDefinition } from './grpc/
 import { createLogger, type Logger } from './logger.js';
 import { startMetricsServer } from './metrics.js';
 import { connectMongo, ensureIndexes, serviceDatabase } from './mongo.js';
+import { connectRedis } from './redis.js';
 import { setupTracing } from './tracing.js';
 
 /** What the runtime hands a service when it starts. */
@@ -19,6 +22,11 @@ export interface ServiceDeps {
   /** The service's own database. */
   db: Connection;
   nats: NatsHandles;
+  /**
+   * The process's one Redis client (rate limits, carts, caches), shared by every
+   * service in the process; the runtime closes it. Build a limiter with `new RateLimiter(redis)`.
+   */
+  redis: Redis;
   /** The environment the process was started with, for the service's own settings. */
   env: NodeJS.ProcessEnv;
 }
@@ -75,6 +83,7 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
   const logger = createLogger(processName, config.logLevel);
   const mongo = await connectMongo(config.mongoUrl, `shopmesh-${processName}`);
   const nats = await connectNats(config.natsUrl, `shopmesh-${processName}`);
+  const redis = await connectRedis(config.redisUrl);
   const identity = createServiceClient(IdentityServiceService, { name: 'identity', address: config.identityAddr, idempotent: ['getJwks'] });
   const verifier = new TokenVerifier(
     async () => JSON.parse(Buffer.from((await identity.getJwks({})).data).toString('utf8')),
@@ -87,11 +96,13 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
   const ports: Record<string, number> = {};
   let metrics: HttpServer | null = null;
   try {
-    await ensureStreams(nats.jsm, modules.flatMap((m) => m.streams));
+    // Every service may write audit events (staff actions, security events), so every
+    // process makes sure their stream exists, whichever service starts first.
+    await ensureStreams(nats.jsm, uniqueStreams([auditStream(), ...modules.flatMap((m) => m.streams)]));
     for (const module of modules) {
       const serviceLogger = createLogger(module.name, config.logLevel);
       const db = serviceDatabase(mongo, config.mongoDbPrefix, module.name);
-      const service = await module.start({ config, logger: serviceLogger, db, nats, env });
+      const service = await module.start({ config, logger: serviceLogger, db, nats, redis, env });
       await ensureIndexes(db);
       started.push(service);
       const host = new GrpcHost({ logger: serviceLogger, verifier }).add({ definition: module.definition, access: module.access, handlers: service.handlers });
@@ -112,9 +123,14 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
     metrics?.close();
     identity.close();
     await nats.close().catch(() => undefined);
+    await redis.quit().catch(() => redis.disconnect());
     await mongo.close().catch(() => undefined);
   }
   return { ports, stop: stopAll };
+}
+
+function uniqueStreams(specs: StreamSpec[]): StreamSpec[] {
+  return [...new Map(specs.map((s) => [s.name, s])).values()];
 }
 
 function splitAddress(address: string, listenHost: string): [string, number] {

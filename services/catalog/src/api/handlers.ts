@@ -23,12 +23,12 @@ const viewerOf = (caller: Caller | null) => ({ seesUnpublished: hasPermission(ca
 /** CatalogService handlers: proto in, use case, proto out. */
 export function catalogHandlers(catalog: ProductCatalog): ServiceHandlers<typeof CatalogServiceService> {
   return {
-    createProduct: async (req) => catalog.create(fieldsFrom(req.product)),
+    createProduct: async (req, ctx) => catalog.create(fieldsFrom(req.product), ctx),
     getProduct: async (req, ctx) => catalog.get(req.id, viewerOf(ctx.caller)),
     listProducts: async (req, ctx) => catalog.list(req, viewerOf(ctx.caller)),
-    updateProduct: async (req) => catalog.update(req.product?.id ?? '', fieldsFrom(req.product), req.updateMask, req.product?.etag ?? ''),
-    deleteProduct: async (req) => {
-      await catalog.delete(req.id, req.etag);
+    updateProduct: async (req, ctx) => catalog.update(req.product?.id ?? '', fieldsFrom(req.product), req.updateMask, req.product?.etag ?? '', ctx),
+    deleteProduct: async (req, ctx) => {
+      await catalog.delete(req.id, req.etag, ctx);
       return {};
     },
   };

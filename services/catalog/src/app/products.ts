@@ -3,7 +3,8 @@ import { Types, type Model } from 'mongoose';
 import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
 import { DomainError } from '../../../platform/src/errors.js';
-import { outboxEntry } from '../../../platform/src/events/index.js';
+import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
+import { outboxEntry, outboxPush } from '../../../platform/src/events/index.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
 import { applyPatch, parseUpdateMask, validateProduct, type ProductFields } from '../domain/product.js';
@@ -52,18 +53,24 @@ const skuTaken = (sku: string) =>
   new DomainError('already_exists', 'SKU_TAKEN', `another product already has sku ${sku}`, { sku }, [{ field: 'sku', description: 'is already used by another product' }]);
 const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `product ${id} was changed by someone else; re-read it and retry`, { product_id: id });
 
-/** Catalog use cases for products. Every write stores its event in the same atomic update. */
+const productTarget = (id: string) => ({ type: 'product', id });
+
+/**
+ * Catalog use cases for products. Every write stores its event, and the audit record
+ * of the staff member (or service) who made it, in the same atomic update.
+ */
 export class ProductCatalog {
   constructor(private readonly products: Model<ProductDoc>, private readonly onWrite: () => void = () => undefined) {}
 
-  async create(input: ProductFields): Promise<Product> {
+  async create(input: ProductFields, origin: AuditContext): Promise<Product> {
     const fields = validateProduct(input);
     const _id = new Types.ObjectId();
     const now = new Date();
     const doc = { _id, ...fields, revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as ProductDoc;
     const event = ProductCreated.encode({ product: toProductMessage(doc), occurTime: now }).finish();
     try {
-      await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event)] });
+      const audit = auditOutboxEntry(origin, 'product.created', productTarget(_id.toHexString()), { sku: fields.sku });
+      await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
     } catch (err) {
       if (isDuplicateKey(err)) throw skuTaken(fields.sku);
       throw err;
@@ -102,7 +109,7 @@ export class ProductCatalog {
    * changed the product in between. With a client etag a conflict is the client's to
    * resolve (ABORTED); without one we re-read and retry a few times.
    */
-  async update(id: string, patch: ProductFields, mask: string[] | undefined, etag: string): Promise<Product> {
+  async update(id: string, patch: ProductFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<Product> {
     const _id = objectId(id);
     const fields = parseUpdateMask(mask, patch);
     const expected = etag ? revisionOf(etag) : null;
@@ -118,7 +125,13 @@ export class ProductCatalog {
       try {
         const result = await this.products.updateOne(
           { _id, revision: current.revision, deletedAt: null },
-          { $set: { ...next, revision: after.revision, updatedAt: now }, $push: { outbox: outboxEntry(SUBJECTS.updated, 'shop.catalog.v1.ProductUpdated', event) } },
+          {
+            $set: { ...next, revision: after.revision, updatedAt: now },
+            $push: outboxPush(
+              outboxEntry(SUBJECTS.updated, 'shop.catalog.v1.ProductUpdated', event),
+              auditOutboxEntry(origin, 'product.updated', productTarget(id), { changed_fields: changed.join(','), revision: String(after.revision) }),
+            ),
+          },
           { timestamps: false },
         );
         if (result.modifiedCount === 1) {
@@ -135,7 +148,7 @@ export class ProductCatalog {
   }
 
   /** Soft delete: the document stays (its outbox must reach the stream), the SKU is freed. */
-  async delete(id: string, etag: string): Promise<void> {
+  async delete(id: string, etag: string, origin: AuditContext): Promise<void> {
     const _id = objectId(id);
     const current = await this.products.findOne({ _id, deletedAt: null }, { revision: 1, sku: 1 }).lean<ProductDoc>();
     if (!current) throw notFound(id);
@@ -148,7 +161,10 @@ export class ProductCatalog {
         $set: { deletedAt: now, deletedSku: current.sku, updatedAt: now },
         $unset: { sku: 1 },
         $inc: { revision: 1 },
-        $push: { outbox: outboxEntry(SUBJECTS.deleted, 'shop.catalog.v1.ProductDeleted', event) },
+        $push: outboxPush(
+          outboxEntry(SUBJECTS.deleted, 'shop.catalog.v1.ProductDeleted', event),
+          auditOutboxEntry(origin, 'product.deleted', productTarget(id), { sku: current.sku ?? '' }),
+        ),
       },
       { timestamps: false },
     );
