@@ -1,8 +1,10 @@
 // `npm start`: the whole local mesh with demo data. Infrastructure, every service (in
 // one process) and the Envoy edge start on fixed loopback ports; data persists under
 // .data/ between runs. Ctrl-C stops everything.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { generateFieldKey } from '../services/platform/src/crypto/field-cipher.js';
 import { SERVICE_MAP } from '../services/platform/src/service-map.js';
 import { seedDemoCatalog } from './seed.js';
 import { ROOT, startStack, type StackPorts } from './harness/stack.js';
@@ -27,6 +29,31 @@ const ports: StackPorts = {
 const adminEmail = env['SHOP_SEED_ADMIN_EMAIL'] ?? 'admin@shopmesh.local';
 const adminPassword = env['SHOP_SEED_ADMIN_PASSWORD'] ?? 'shopmesh-admin-1';
 
+/**
+ * The field-encryption key of the local mesh: SHOP_FIELD_KEYS/SHOP_FIELD_KEY_ID when
+ * set, else a random key created on the first start and kept beside the data it
+ * protects in .data/ (git-ignored, readable only by you). Deleting .data/ removes
+ * both; deleting only the key file leaves encrypted fields in .data/ unreadable.
+ */
+function localFieldKeys(dataDir: string): Record<string, string> {
+  if (env['SHOP_FIELD_KEYS'] || env['SHOP_FIELD_KEY_ID']) {
+    return { SHOP_FIELD_KEYS: env['SHOP_FIELD_KEYS'] ?? '', SHOP_FIELD_KEY_ID: env['SHOP_FIELD_KEY_ID'] ?? '' };
+  }
+  const file = join(dataDir, 'field-keys.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const created = { SHOP_FIELD_KEYS: generateFieldKey('local-1'), SHOP_FIELD_KEY_ID: 'local-1' };
+    // 'wx': never overwrite a key that already encrypted data.
+    writeFileSync(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    console.log('created a field-encryption key for local data in .data/field-keys.json');
+  }
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (typeof saved['SHOP_FIELD_KEYS'] !== 'string' || typeof saved['SHOP_FIELD_KEY_ID'] !== 'string') {
+    throw new Error(`${file} is damaged: restore it, or delete .data/ to start from scratch`);
+  }
+  return { SHOP_FIELD_KEYS: saved['SHOP_FIELD_KEYS'], SHOP_FIELD_KEY_ID: saved['SHOP_FIELD_KEY_ID'] };
+}
+
 async function assertFree(name: string, value: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer().once('error', () => reject(new Error(`port ${value} (${name}) is in use: stop what holds it or set another port (see README)`)));
@@ -46,7 +73,7 @@ const stack = await startStack({
   ports,
   mesh: true,
   edgeRateLimitPerSecond: positiveInt('SHOP_EDGE_RATE_LIMIT_RPS', 200, 1_000_000),
-  serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword },
+  serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword, ...localFieldKeys(join(ROOT, '.data')) },
 });
 const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
 const e = stack.edgeUrl;

@@ -6,9 +6,11 @@
 //   npm test -- --unit      # static checks and unit tests only (seconds)
 //   npm test -- <file...>   # only these integration test files, with the stack
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { generateFieldKey } from '../services/platform/src/crypto/field-cipher.js';
 import { ROOT, startStack } from './harness/stack.js';
 
 const args = process.argv.slice(2);
@@ -55,17 +57,23 @@ if (!unitOnly && integrationFiles.length > 0) {
   step('starting the test stack');
   const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-test-'));
   const started = Date.now();
+  // A fresh field-encryption key per run: nothing encrypted outlives the run, and no
+  // key is ever written to disk or the repository. Tests get it too, to check that
+  // stored values are ciphertext that this key (and only with the right AAD) opens.
+  const fieldKeyId = `test-${randomBytes(4).toString('hex')}`;
+  const fieldKeys = { SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId), SHOP_FIELD_KEY_ID: fieldKeyId };
   const stack = await startStack({
     workDir,
     persistent: false,
     mesh: true,
     edgeRateLimitPerSecond: 5_000,
-    serviceEnv: { SHOP_ENV: 'test', SHOP_LOG_LEVEL: 'warn', SHOP_SEED_ADMIN_EMAIL: 'admin@shopmesh.test', SHOP_SEED_ADMIN_PASSWORD: 'admin-password-for-tests' },
+    serviceEnv: { ...fieldKeys, SHOP_ENV: 'test', SHOP_LOG_LEVEL: 'warn', SHOP_SEED_ADMIN_EMAIL: 'admin@shopmesh.test', SHOP_SEED_ADMIN_PASSWORD: 'admin-password-for-tests' },
   });
   process.stdout.write(`stack up in ${Date.now() - started} ms at ${stack.edgeUrl} (logs: ${workDir})\n`);
   const env = {
     ...process.env,
     ...stack.env,
+    ...fieldKeys,
     SHOP_TEST_WORKDIR: workDir,
     SHOP_TEST_PORTS: JSON.stringify(stack.ports),
     SHOP_TEST_ADMIN_EMAIL: 'admin@shopmesh.test',

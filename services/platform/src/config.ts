@@ -25,6 +25,18 @@ export const platformConfigSchema = z.object({
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 
+/**
+ * Field-encryption keys (SHOP_FIELD_KEYS = `<kid>:<base64 32-byte key>,...`,
+ * SHOP_FIELD_KEY_ID = the kid that encrypts new values). Kept out of PlatformConfig on
+ * purpose: that object is handed to every service and is easy to log whole; the
+ * runtime turns these into a FieldCipher (crypto/field-cipher.ts) and drops the text.
+ */
+export const fieldEncryptionConfigSchema = z.object({
+  env: platformConfigSchema.shape.env,
+  fieldKeys: z.string().optional(),
+  fieldKeyId: z.string().optional(),
+});
+
 /** `mongoDbPrefix` -> `SHOP_MONGO_DB_PREFIX`. */
 export function envName(key: string): string {
   return 'SHOP_' + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
 import { auditStream } from './audit.js';
 import { TokenVerifier } from './auth.js';
-import { loadConfig, platformConfigSchema, type PlatformConfig } from './config.js';
+import { fieldEncryptionConfigSchema, loadConfig, platformConfigSchema, type PlatformConfig } from './config.js';
+import { fieldCipherFromSettings, type FieldCipher } from './crypto/field-cipher.js';
 import { connectNats, ensureStreams, type NatsHandles, type StreamSpec } from './events/index.js';
 import { createServiceClient } from './grpc/client.js';
 import type { ServiceHandlers } from './grpc/context.js';
@@ -27,6 +28,11 @@ export interface ServiceDeps {
    * service in the process; the runtime closes it. Build a limiter with `new RateLimiter(redis)`.
    */
   redis: Redis;
+  /**
+   * Encrypts personal fields at rest (AES-256-GCM, key ring from SHOP_FIELD_KEYS and
+   * SHOP_FIELD_KEY_ID); bind each value to its record and field with `fieldAad`.
+   */
+  fieldCipher: FieldCipher;
   /** The environment the process was started with, for the service's own settings. */
   env: NodeJS.ProcessEnv;
 }
@@ -78,9 +84,12 @@ export interface RunningMesh {
  */
 export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessEnv = process.env): Promise<RunningMesh> {
   const config = loadConfig(platformConfigSchema, env);
+  // Before any connection: missing keys in production, or malformed keys anywhere, stop the start here.
+  const fieldCipher = fieldCipherFromSettings(loadConfig(fieldEncryptionConfigSchema, env));
   setupTracing();
   const processName = modules.length === 1 ? modules[0]!.name : 'mesh';
   const logger = createLogger(processName, config.logLevel);
+  if (fieldCipher.activeKeyId === null) logger.warn('no field encryption keys (SHOP_FIELD_KEYS, SHOP_FIELD_KEY_ID): services cannot store encrypted personal fields');
   const mongo = await connectMongo(config.mongoUrl, `shopmesh-${processName}`);
   const nats = await connectNats(config.natsUrl, `shopmesh-${processName}`);
   const redis = await connectRedis(config.redisUrl);
@@ -102,7 +111,7 @@ export async function runServices(modules: ServiceModule[], env: NodeJS.ProcessE
     for (const module of modules) {
       const serviceLogger = createLogger(module.name, config.logLevel);
       const db = serviceDatabase(mongo, config.mongoDbPrefix, module.name);
-      const service = await module.start({ config, logger: serviceLogger, db, nats, redis, env });
+      const service = await module.start({ config, logger: serviceLogger, db, nats, redis, fieldCipher, env });
       await ensureIndexes(db);
       started.push(service);
       const host = new GrpcHost({ logger: serviceLogger, verifier }).add({ definition: module.definition, access: module.access, handlers: service.handlers });
