@@ -12,6 +12,9 @@ const STATUS: Record<UserDoc['state'], UserStatus> = {
 /** The AAD of an encrypted user field: the value only decrypts on its own record and field. */
 export const userFieldAad = (userId: string, field: string) => `user:${userId}:${field}`;
 
+/** The etag of a user revision, as HTTP writes one (a quoted string). */
+export const userEtag = (revision: number | undefined) => `"${revision ?? 1}"`;
+
 /** A user document as the API shows it; encrypted fields are decrypted here only. */
 export function toUserMessage(doc: UserDoc, crypto: FieldCrypto): User {
   return {
@@ -29,6 +32,7 @@ export function toUserMessage(doc: UserDoc, crypto: FieldCrypto): User {
     mfaEnabled: Boolean(doc.mfa?.secretEnc),
     defaultShippingAddressId: doc.defaultShippingAddressId ?? '',
     defaultBillingAddressId: doc.defaultBillingAddressId ?? '',
+    etag: userEtag(doc.revision),
   };
 }
 

@@ -78,6 +78,10 @@ const userSchema = new Schema<UserDoc>(
   { timestamps: true, versionKey: false },
 );
 
+// Staff listing (app/staff.ts): newest first, keyset-paged on (createdAt, _id); by role.
+userSchema.index({ createdAt: -1, _id: -1 });
+userSchema.index({ roles: 1, createdAt: -1, _id: -1 });
+
 export function userModel(db: Connection): Model<UserDoc> {
   return db.model<UserDoc>('User', userSchema, 'users');
 }
