@@ -193,6 +193,11 @@ function envoy_on_response(handle)
   headers = handle:headers()
   headers:replace("content-length", tostring(#out))
   headers:replace("content-type", "application/json")
+  local retry = type(info.metadata) == "table" and info.metadata.retry_after_seconds
+  if status == 429 and type(retry) == "string" and retry:find("^%d+$") then
+    -- RFC 6585 section 4: tell a rate-limited client when to come back.
+    headers:replace("retry-after", retry)
+  end
   if status == 401 and headers:get("www-authenticate") == nil then
     -- RFC 6749 5.2: a 401 invalid_client names the supported auth scheme.
     headers:replace("www-authenticate", 'Basic realm="oauth"')

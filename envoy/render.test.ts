@@ -174,20 +174,32 @@ test('/healthz is answered by Envoy with JSON, outside auth, transcoding and rat
   }
 });
 
-test('the OAuth token routes run the Lua rewrite and forbid caching', () => {
+test('the OAuth routes (token, revoke, introspect) run the Lua rewrite and forbid caching', () => {
   const cfg = render();
   const lua = filter(cfg, FILTER_NAMES.lua);
   assert.match(lua.source_codes[OAUTH_LUA].inline_string, /function envoy_on_response/);
   assert.equal(lua.default_source_code, undefined, 'Lua runs only where a route asks for it');
-  for (const name of ['oauth_token', 'oauth_token_grpc']) {
+  for (const name of ['oauth_token', 'oauth_token_grpc', 'oauth_revoke', 'oauth_revoke_grpc', 'oauth_introspect', 'oauth_introspect_grpc']) {
     const r = route(cfg, name);
     assert.equal(r.typed_per_filter_config[FILTER_NAMES.lua].name, OAUTH_LUA);
-    assert.equal(jwtOf(r).disabled, true);
     const headers = Object.fromEntries(r.response_headers_to_add.map((h: J) => [h.header.key, h.header.value]));
     assert.deepEqual(headers, { 'cache-control': 'no-store', pragma: 'no-cache' });
   }
   assert.equal(route(cfg, 'oauth_token').match.path, '/v1/oauth/token');
   assert.equal(route(cfg, 'oauth_token_grpc').match.path, `/${IDENTITY_SERVICE}/CreateToken`);
+  assert.equal(route(cfg, 'oauth_revoke').match.path, '/v1/oauth/revoke');
+  assert.equal(route(cfg, 'oauth_revoke_grpc').match.path, `/${IDENTITY_SERVICE}/RevokeToken`);
+  assert.equal(route(cfg, 'oauth_introspect').match.path, '/v1/oauth/introspect');
+  assert.equal(route(cfg, 'oauth_introspect_grpc').match.path, `/${IDENTITY_SERVICE}/IntrospectToken`);
+});
+
+test('token and revocation pass HTTP Basic client credentials; introspection verifies a bearer token at the edge', () => {
+  const cfg = render();
+  for (const name of ['oauth_token', 'oauth_token_grpc', 'oauth_revoke', 'oauth_revoke_grpc']) assert.equal(jwtOf(route(cfg, name)).disabled, true, name);
+  for (const name of ['oauth_introspect', 'oauth_introspect_grpc']) assert.equal(jwtOf(route(cfg, name)).requirement_name, JWT_OPTIONAL, name);
+  // jwt_authn reads only "Authorization: Bearer", so a Basic header elsewhere is simply no token.
+  const provider = filter(cfg, FILTER_NAMES.jwt).providers.identity;
+  assert.deepEqual(provider.from_headers, [{ name: 'Authorization', value_prefix: 'Bearer ' }]);
 });
 
 test('local replies become google.rpc.Status JSON with the HTTP status kept', () => {

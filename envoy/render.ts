@@ -51,6 +51,8 @@ export interface EdgeOptions {
 /** gRPC service whose methods get special edge treatment. */
 export const IDENTITY_SERVICE = 'shop.identity.v1.IdentityService';
 export const OAUTH_TOKEN_PATH = '/v1/oauth/token';
+export const OAUTH_REVOKE_PATH = '/v1/oauth/revoke';
+export const OAUTH_INTROSPECT_PATH = '/v1/oauth/introspect';
 export const CURRENT_USER_PATH = '/v1/users/me';
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const HEALTH_PATH = '/healthz';
@@ -235,19 +237,27 @@ function buildRoutes(o: EdgeOptions) {
   });
 
   if (hasIdentity) {
-    // OAuth2 token endpoint: RFC 6749 error bodies, no caching, no JWT checks
-    // (clients may authenticate with Basic credentials in Authorization).
-    const oauthRoute = (name: string, match: object) => ({
+    // OAuth2 endpoints: RFC 6749 error bodies, no caching. Token and revocation: no
+    // JWT checks (clients may authenticate with Basic credentials in Authorization,
+    // and a logout must work with an expired access token around). Introspection is
+    // called with a bearer token (tokens.introspect), which the edge verifies.
+    const oauthRoute = (name: string, match: object, jwt: object) => ({
       name,
       match,
       route: upstreamAction(identityCluster),
       response_headers_to_add: NO_STORE_HEADERS,
-      typed_per_filter_config: { ...jwtDisabled(), ...luaOauth() },
+      typed_per_filter_config: { ...jwt, ...luaOauth() },
     });
-    routes.push(oauthRoute('oauth_token', { path: OAUTH_TOKEN_PATH }));
-    // After transcoding, the route is re-selected by the gRPC path; native gRPC
-    // calls land here directly.
-    routes.push(oauthRoute('oauth_token_grpc', { path: `/${IDENTITY_SERVICE}/CreateToken` }));
+    for (const [name, path, method, jwt] of [
+      ['oauth_token', OAUTH_TOKEN_PATH, 'CreateToken', jwtDisabled()],
+      ['oauth_revoke', OAUTH_REVOKE_PATH, 'RevokeToken', jwtDisabled()],
+      ['oauth_introspect', OAUTH_INTROSPECT_PATH, 'IntrospectToken', jwtRequirement(JWT_OPTIONAL)],
+    ] as const) {
+      routes.push(oauthRoute(name, { path }, jwt));
+      // After transcoding, the route is re-selected by the gRPC path; native gRPC
+      // calls land here directly.
+      routes.push(oauthRoute(`${name}_grpc`, { path: `/${IDENTITY_SERVICE}/${method}` }, jwt));
+    }
 
     // The caller's own account: a bearer token is required at the edge.
     routes.push({

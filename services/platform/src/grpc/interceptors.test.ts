@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
-import { clientIpOf, peerIp, userAgentOf } from './interceptors.js';
+import { AUTHENTICATED, PUBLIC } from '../auth.js';
+import { DomainError } from '../errors.js';
+import type { CallContext } from './context.js';
+import { authenticate, clientIpOf, peerIp, userAgentOf } from './interceptors.js';
 
 function metadata(headers: Record<string, string>): Metadata {
   const m = new Metadata();
@@ -46,5 +49,20 @@ describe('userAgentOf', () => {
   test('caps a client-controlled header before it reaches audit events', () => {
     assert.equal(userAgentOf(metadata({ 'user-agent': 'x'.repeat(1000) })).length, 256);
     assert.equal(userAgentOf(new Metadata()), '');
+  });
+});
+
+describe('authenticate', () => {
+  const callTo = (method: string, authorization: string) => ({ method, metadata: metadata({ authorization }), caller: null }) as unknown as CallContext;
+  const rules = { '/t.v1.S/Token': PUBLIC, '/t.v1.S/Me': AUTHENTICATED };
+  const handler = authenticate(null, rules)(async () => 'handled');
+
+  test('HTTP Basic on a public method is OAuth2 client authentication, left to the handler', async () => {
+    assert.equal(await handler({}, callTo('/t.v1.S/Token', 'Basic Y2xpZW50OnNlY3JldA==')), 'handled');
+  });
+
+  test('HTTP Basic anywhere else is refused like any non-Bearer header', async () => {
+    await assert.rejects(handler({}, callTo('/t.v1.S/Me', 'Basic Y2xpZW50OnNlY3JldA==')), (err: unknown) => err instanceof DomainError && err.code === 'unauthenticated');
+    await assert.rejects(handler({}, callTo('/t.v1.S/Token', 'Digest abc')), (err: unknown) => err instanceof DomainError && err.reason === 'INVALID_TOKEN');
   });
 });

@@ -61,13 +61,17 @@ export const observe: Interceptor = (next) => async (req, ctx) => {
 export function authenticate(verifier: TokenVerifier | null, rules: Readonly<Record<string, AccessRule>>): Interceptor {
   return (next) => async (req, ctx) => {
     const header = ctx.metadata.get('authorization')[0];
-    if (typeof header === 'string' && header.length > 0) {
+    const rule = rules[ctx.method];
+    // HTTP Basic on a public method is OAuth2 client authentication (RFC 6749 section
+    // 2.3.1: the token and revocation endpoints), which the handler checks; it names
+    // no caller. On any other method it is refused below like any non-Bearer header.
+    const clientAuthentication = typeof header === 'string' && /^Basic\s/i.test(header) && rule !== undefined && 'public' in rule;
+    if (typeof header === 'string' && header.length > 0 && !clientAuthentication) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'authorization must be "Bearer <token>"');
       if (!verifier) throw new DomainError('unavailable', 'JWKS_UNAVAILABLE', 'cannot verify tokens right now; try again');
       ctx.caller = await verifier.verify(match[1]!);
     }
-    const rule = rules[ctx.method];
     if (!rule) throw new DomainError('internal', 'NO_ACCESS_RULE', 'internal error');
     checkAccess(rule, ctx.caller);
     return next(req, ctx);
