@@ -40,6 +40,20 @@ function findTests(dir: string, match: (path: string) => boolean): string[] {
   return out.sort();
 }
 
+/**
+ * Identity's token settings for the test stack, also handed to the tests: lockouts
+ * that end in seconds, a publish delay above the edge's 2 s JWKS cache and the
+ * services' 5 s refetch pause, and per-IP limits above what the whole suite sends
+ * from 127.0.0.1 (tests that exercise them send their own client address).
+ */
+const TOKEN_TEST_SETTINGS = {
+  SHOP_LOCKOUT_BASE_SECONDS: '2',
+  SHOP_SIGNING_KEY_PUBLISH_DELAY_SECONDS: '6',
+  SHOP_SIGNING_KEY_REFRESH_SECONDS: '1',
+  SHOP_LOGIN_RATE_PER_IP: '600',
+  SHOP_REFRESH_RATE_PER_IP: '100',
+};
+
 const isIntegration = (path: string) => /(^|\/)test\//.test(path);
 const unitFiles = ['services', 'tools', 'envoy'].flatMap((d) => findTests(d, (p) => !isIntegration(p)));
 const integrationFiles = chosen.length > 0 ? chosen : ['services', 'tools'].flatMap((d) => findTests(d, isIntegration));
@@ -67,7 +81,16 @@ if (!unitOnly && integrationFiles.length > 0) {
     persistent: false,
     mesh: true,
     edgeRateLimitPerSecond: 5_000,
-    serviceEnv: { ...fieldKeys, SHOP_ENV: 'test', SHOP_LOG_LEVEL: 'warn', SHOP_SEED_ADMIN_EMAIL: 'admin@shopmesh.test', SHOP_SEED_ADMIN_PASSWORD: 'admin-password-for-tests' },
+    // Key rotation tests wait for a new key to sign: a short edge JWKS cache and publish delay.
+    edgeJwksCacheSeconds: 2,
+    serviceEnv: {
+      ...fieldKeys,
+      SHOP_ENV: 'test',
+      SHOP_LOG_LEVEL: 'warn',
+      SHOP_SEED_ADMIN_EMAIL: 'admin@shopmesh.test',
+      SHOP_SEED_ADMIN_PASSWORD: 'admin-password-for-tests',
+      ...TOKEN_TEST_SETTINGS,
+    },
   });
   process.stdout.write(`stack up in ${Date.now() - started} ms at ${stack.edgeUrl} (logs: ${workDir})\n`);
   const env = {
@@ -78,6 +101,7 @@ if (!unitOnly && integrationFiles.length > 0) {
     SHOP_TEST_PORTS: JSON.stringify(stack.ports),
     SHOP_TEST_ADMIN_EMAIL: 'admin@shopmesh.test',
     SHOP_TEST_ADMIN_PASSWORD: 'admin-password-for-tests',
+    ...TOKEN_TEST_SETTINGS,
   };
   const passed = run(`integration and end-to-end tests (${integrationFiles.length} files)`, nodeTest[0]!, [...nodeTest.slice(1), ...integrationFiles], env);
   await stack.stop();

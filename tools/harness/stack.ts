@@ -32,6 +32,11 @@ export interface StackOptions {
   serviceEnv?: Record<string, string>;
   /** Edge token bucket; the tests and benchmarks raise it. */
   edgeRateLimitPerSecond?: number;
+  /**
+   * How long Envoy trusts a fetched JWKS (default 120 s). Identity's
+   * SHOP_SIGNING_KEY_PUBLISH_DELAY_SECONDS must exceed it; the tests shorten both.
+   */
+  edgeJwksCacheSeconds?: number;
 }
 
 export interface Stack {
@@ -120,7 +125,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         adminPort: ports.envoyAdmin,
         descriptorPath: join(ROOT, 'envoy/descriptor.binpb'),
         upstreams: SERVICE_MAP.map((s) => ({ name: s.name, host: '127.0.0.1', port: ports.services[s.name]!, grpcServices: [...s.grpcServices] })),
-        jwt: { issuer: edgeUrl, audience: o.serviceEnv?.['SHOP_JWT_AUDIENCE'] ?? 'shopmesh', jwksUpstream: 'identity' },
+        jwt: { issuer: edgeUrl, audience: o.serviceEnv?.['SHOP_JWT_AUDIENCE'] ?? 'shopmesh', jwksUpstream: 'identity', ...(o.edgeJwksCacheSeconds ? { jwksCacheSeconds: o.edgeJwksCacheSeconds } : {}) },
         rateLimit: { maxTokens: rps * 2, tokensPerFill: rps, fillIntervalMs: 1000 },
         accessLog: log('envoy-access'),
       }), null, 2));

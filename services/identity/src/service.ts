@@ -10,7 +10,10 @@ import { addressHandlers } from './api/addresses.js';
 import { mfaHandlers } from './api/mfa.js';
 import { staffHandlers } from './api/staff.js';
 import { tokenHandlers } from './api/tokens.js';
-import type { FieldCrypto, IdentityDeps } from './app/deps.js';
+import type { IdentityDeps } from './app/deps.js';
+import { upsertConfiguredServiceAccounts } from './app/service-accounts.js';
+import { startKeyMaintenance } from './app/signing-key-rotation.js';
+import { assertTokenSettings, tokenSettingsShape } from './app/token-settings.js';
 import { TokenIssuer } from './app/tokens.js';
 import { ensureAdmin } from './app/users.js';
 import { identityModels } from './infra/models.js';
@@ -26,13 +29,8 @@ export const identityConfigSchema = z.object({
   /** The first admin, created at start if missing (npm start sets documented defaults). */
   seedAdminEmail: z.string().email().optional(),
   seedAdminPassword: z.string().min(10, 'must be at least 10 characters').optional(),
+  ...tokenSettingsShape,
 });
-
-// Interim until the platform's FieldCipher lands: nothing encrypted is written yet.
-const noCrypto: FieldCrypto = {
-  encrypt: () => { throw new Error('field encryption is not configured'); },
-  decrypt: () => { throw new Error('field encryption is not configured'); },
-};
 
 /** Identity: accounts, OAuth2 tokens and the signing keys everyone verifies against. */
 export const identityService = defineService({
@@ -70,21 +68,27 @@ export const identityService = defineService({
   },
   streams: [domainStream('identity')],
   address: (config) => config.identityAddr,
-  async start({ config, logger, db, nats, env }) {
+  async start({ config, logger, db, nats, env, fieldCipher }) {
     const own = loadConfig(identityConfigSchema, env);
     const models = identityModels(db);
     await models.users.createIndexes();
-    const keys = new SigningKeys(models);
+    // Private signing keys are encrypted at rest; only a development process without
+    // field keys (production refuses to start without them) stores them in clear.
+    const keys = new SigningKeys(models.signingKeys, fieldCipher.activeKeyId ? fieldCipher : null);
     await keys.load();
     if (own.seedAdminEmail && own.seedAdminPassword) await ensureAdmin(models, own.seedAdminEmail, own.seedAdminPassword);
     const settings = { ...own, issuer: config.jwtIssuer, audience: config.jwtAudience };
+    assertTokenSettings(settings);
+    if (own.serviceAccounts) await upsertConfiguredServiceAccounts(models, own.serviceAccounts);
     const tokens = new TokenIssuer(models, keys, settings);
-    const relay = startOutboxRelay({ js: nats.js, models: [models.users], logger });
+    const relay = startOutboxRelay({ js: nats.js, models: [models.users, models.signingKeys, models.serviceAccounts], logger });
     const redis = await connectRedis(config.redisUrl);
-    const deps: IdentityDeps = { models, keys, tokens, crypto: noCrypto, redis, nats, logger, settings, onWrite: () => relay.kick() };
+    const deps: IdentityDeps = { models, keys, tokens, crypto: fieldCipher, redis, nats, logger, settings, onWrite: () => relay.kick() };
+    const keyMaintenance = startKeyMaintenance({ keys, settings, logger, onWrite: deps.onWrite });
     return {
       handlers: { ...accountHandlers(deps), ...addressHandlers(deps), ...tokenHandlers(deps), ...mfaHandlers(deps), ...staffHandlers(deps) },
       stop: async () => {
+        await keyMaintenance.stop();
         await relay.stop();
         redis.disconnect();
       },

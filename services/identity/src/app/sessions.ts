@@ -12,3 +12,13 @@ export async function revokeSessions(models: IdentityModels, userId: string, opt
   const result = await models.refreshTokens.updateMany(filter, { $set: { revokedAt: new Date() } });
   return result.modifiedCount;
 }
+
+/**
+ * Ends one session (a refresh token family): logout (RFC 7009 revocation of a refresh
+ * token), refresh-token reuse, a refresh for an account that may no longer sign in.
+ * Returns how many tokens this call revoked, 0 when someone else already had.
+ */
+export async function revokeFamily(models: IdentityModels, familyId: string, now = new Date()): Promise<number> {
+  const result = await models.refreshTokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: now } });
+  return result.modifiedCount;
+}
