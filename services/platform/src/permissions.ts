@@ -12,6 +12,9 @@
 export const PERMISSIONS = [
   'catalog.products.write',
   'catalog.products.read_unpublished',
+  // Internal price selection and variant lookup; cart and checkout hold it as a
+  // service-account scope (client_credentials), admin has it like every permission.
+  'catalog.prices.read',
   'orders.read',
   'orders.manage',
   'users.read',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CatalogServiceService, ProductStatus } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { CatalogServiceService, ListProductsRequest, ProductStatus } from '../../../gen/shop/catalog/v1/catalog_service.js';
 import { freePort } from '../../../tools/harness/ports.js';
 import { startProcess } from '../../../tools/harness/process.js';
 import { ROOT } from '../../../tools/harness/stack.js';
@@ -30,11 +30,11 @@ test('the catalog service runs under Deno and answers a Node gRPC client', async
   });
   const client = createServiceClient(CatalogServiceService, { name: 'catalog-deno', address: `127.0.0.1:${port}` });
   try {
-    const product = await client.getProduct({ id: created.body.id });
+    const product = await client.getProduct({ id: created.body.id, locale: '' });
     assert.equal(product.name, 'Deno mug');
     assert.equal(product.price?.amountMinor, 900);
     assert.equal(product.status, ProductStatus.PRODUCT_STATUS_ACTIVE);
-    const page = await client.listProducts({ pageSize: 5, pageToken: '', status: ProductStatus.PRODUCT_STATUS_UNSPECIFIED });
+    const page = await client.listProducts(ListProductsRequest.fromPartial({ pageSize: 5 }));
     assert.ok(page.products.length >= 1);
   } finally {
     client.close();

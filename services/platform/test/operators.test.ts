@@ -55,7 +55,7 @@ describe('operator tooling', () => {
 
 describe('the edge for browsers', () => {
   test('gRPC-Web calls pass through the JSON port', async () => {
-    const message = ListProductsRequest.encode({ pageSize: 1, pageToken: '', status: 0 }).finish();
+    const message = ListProductsRequest.encode(ListProductsRequest.fromPartial({ pageSize: 1 })).finish();
     const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), Buffer.from(message)]);
     frame.writeUInt32BE(message.length, 1);
     const res = await fetch(`${process.env['SHOP_EDGE_URL']}/shop.catalog.v1.CatalogService/ListProducts`, {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types, type Model } from 'mongoose';
-import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { Product, ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
 import { DomainError } from '../../../platform/src/errors.js';
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
@@ -22,7 +22,7 @@ export interface Viewer {
 }
 
 export function toProductMessage(doc: ProductDoc): Product {
-  return {
+  return Product.fromPartial({
     id: doc._id.toHexString(),
     name: doc.name,
     description: doc.description,
@@ -32,7 +32,7 @@ export function toProductMessage(doc: ProductDoc): Product {
     etag: etagOf(doc.revision),
     createTime: doc.createdAt,
     updateTime: doc.updatedAt,
-  };
+  });
 }
 
 const etagOf = (revision: number) => `"${revision}"`;
@@ -67,7 +67,7 @@ export class ProductCatalog {
     const _id = new Types.ObjectId();
     const now = new Date();
     const doc = { _id, ...fields, revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as ProductDoc;
-    const event = ProductCreated.encode({ product: toProductMessage(doc), occurTime: now }).finish();
+    const event = ProductCreated.encode(ProductCreated.fromPartial({ product: toProductMessage(doc), occurTime: now })).finish();
     try {
       const audit = auditOutboxEntry(origin, 'product.created', productTarget(_id.toHexString()), { sku: fields.sku });
       await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
@@ -121,7 +121,7 @@ export class ProductCatalog {
       const now = new Date();
       const after = { ...current, ...next, revision: current.revision + 1, updatedAt: now } as ProductDoc;
       const changed = fields.filter((f) => JSON.stringify(next[f]) !== JSON.stringify(fieldsOf(current)[f]));
-      const event = ProductUpdated.encode({ product: toProductMessage(after), changedFields: changed, occurTime: now }).finish();
+      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product: toProductMessage(after), changedFields: changed, occurTime: now })).finish();
       try {
         const result = await this.products.updateOne(
           { _id, revision: current.revision, deletedAt: null },

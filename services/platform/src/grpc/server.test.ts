@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Metadata, credentials, makeClientConstructor, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { CatalogServiceService, Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { CatalogServiceService, ListProductsRequest, Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { PUBLIC, TokenVerifier, requires } from '../auth.js';
 import { permissionsOf } from '../permissions.js';
 import { DomainError, readStatusDetails, toDomainError } from '../errors.js';
@@ -80,8 +80,17 @@ async function act(method: string, script: string, ctx: CallContext): Promise<Pr
 }
 
 const write = requires('catalog.products.write');
-const catalog: ServiceRegistration<typeof CatalogServiceService> = {
-  definition: CatalogServiceService,
+/** The five product methods of the catalog are enough of a fixture for the host. */
+type ProductMethods = 'getProduct' | 'listProducts' | 'createProduct' | 'updateProduct' | 'deleteProduct';
+const productService: Pick<typeof CatalogServiceService, ProductMethods> = {
+  getProduct: CatalogServiceService.getProduct,
+  listProducts: CatalogServiceService.listProducts,
+  createProduct: CatalogServiceService.createProduct,
+  updateProduct: CatalogServiceService.updateProduct,
+  deleteProduct: CatalogServiceService.deleteProduct,
+};
+const catalog: ServiceRegistration<typeof productService> = {
+  definition: productService,
   handlers: {
     getProduct: (req, ctx) => act('getProduct', req.id, ctx),
     listProducts: async (req) => ({ products: [product('p1')].slice(0, pageSize(req.pageSize)), nextPageToken: '' }),
@@ -112,8 +121,8 @@ async function startHost(): Promise<Running> {
 const clients: Array<{ close(): void }> = [];
 
 /** A fresh client (so each test has its own circuit breaker), closed after the suite. */
-function catalogClient(address: string, options: Partial<ClientOptions<typeof CatalogServiceService>> = {}): ServiceClient<typeof CatalogServiceService> {
-  const client = createServiceClient(CatalogServiceService, { name: 'catalog', address, timeoutMs: 2_000, idempotent: ['getProduct', 'listProducts'], ...options });
+function catalogClient(address: string, options: Partial<ClientOptions<typeof productService>> = {}): ServiceClient<typeof productService> {
+  const client = createServiceClient(productService, { name: 'catalog', address, timeoutMs: 2_000, idempotent: ['getProduct', 'listProducts'], ...options });
   clients.push(client);
   return client;
 }
@@ -148,7 +157,7 @@ function callContext(requestId: string, token?: string): CallContext {
 
 describe('GrpcHost with createServiceClient', () => {
   let running: Running;
-  let client: ServiceClient<typeof CatalogServiceService>;
+  let client: ServiceClient<typeof productService>;
 
   before(async () => {
     running = await startHost();
@@ -162,7 +171,7 @@ describe('GrpcHost with createServiceClient', () => {
 
   describe('access rules', () => {
     test('a public method works without a token', async () => {
-      const res = await client.getProduct({ id: 'p1' });
+      const res = await client.getProduct({ id: 'p1', locale: '' });
       assert.equal(res.id, 'p1');
       assert.deepEqual(res.price, { currencyCode: 'EUR', amountMinor: 1299 });
     });
@@ -204,7 +213,7 @@ describe('GrpcHost with createServiceClient', () => {
     });
 
     test('an invalid token is rejected even on a public method', async () => {
-      const err = await grpcFailure(client.getProduct({ id: 'p1' }, { token: `${adminToken.slice(0, -4)}AAAA` }));
+      const err = await grpcFailure(client.getProduct({ id: 'p1', locale: '' }, { token: `${adminToken.slice(0, -4)}AAAA` }));
       assert.equal(err.code, GrpcStatus.UNAUTHENTICATED);
       assert.equal(readStatusDetails(err).errorInfo?.reason, 'INVALID_TOKEN');
     });
@@ -212,7 +221,7 @@ describe('GrpcHost with createServiceClient', () => {
 
   describe('errors', () => {
     test('a DomainError arrives with its code, message and ErrorInfo', async () => {
-      const err = await grpcFailure(client.getProduct({ id: 'missing' }));
+      const err = await grpcFailure(client.getProduct({ id: 'missing', locale: '' }));
       assert.equal(err.code, GrpcStatus.NOT_FOUND);
       assert.equal(err.details, 'no product missing');
       const { errorInfo } = readStatusDetails(err);
@@ -222,13 +231,13 @@ describe('GrpcHost with createServiceClient', () => {
     });
 
     test('field violations arrive as google.rpc.BadRequest', async () => {
-      const err = await grpcFailure(client.listProducts({ pageSize: -1, pageToken: '', status: 0 }));
+      const err = await grpcFailure(client.listProducts(ListProductsRequest.fromPartial({ pageSize: -1 })));
       assert.equal(err.code, GrpcStatus.INVALID_ARGUMENT);
       assert.deepEqual(readStatusDetails(err).badRequest?.fieldViolations.map((v) => v.field), ['page_size']);
     });
 
     test('a plain Error arrives as INTERNAL "internal error" and its cause is only logged', async () => {
-      const err = await grpcFailure(client.getProduct({ id: 'crash' }));
+      const err = await grpcFailure(client.getProduct({ id: 'crash', locale: '' }));
       assert.equal(err.code, GrpcStatus.INTERNAL);
       assert.equal(err.details, 'internal error');
       assert.doesNotMatch(JSON.stringify(readStatusDetails(err)), /hunter2|10\.0\.0\.7/);
@@ -238,8 +247,8 @@ describe('GrpcHost with createServiceClient', () => {
     });
 
     test('every call is logged once with its request id, method, code and duration', async () => {
-      await client.getProduct({ id: 'logged-once' }, { ctx: callContext('req-logged-once') });
-      await failure(client.getProduct({ id: 'missing' }, { ctx: callContext('req-logged-missing') }));
+      await client.getProduct({ id: 'logged-once', locale: '' }, { ctx: callContext('req-logged-once') });
+      await failure(client.getProduct({ id: 'missing', locale: '' }, { ctx: callContext('req-logged-missing') }));
       const linesOf = (requestId: string) => running.logs.filter((e) => e.msg === 'rpc' && e.meta['request_id'] === requestId);
       const [ok] = linesOf('req-logged-once');
       assert.equal(linesOf('req-logged-once').length, 1);
@@ -252,26 +261,26 @@ describe('GrpcHost with createServiceClient', () => {
 
   describe('request context', () => {
     test('the handler sees the request id and caller of the calling context', async () => {
-      const res = await client.getProduct({ id: 'whoami' }, { ctx: callContext('req-abc-123', adminToken) });
+      const res = await client.getProduct({ id: 'whoami', locale: '' }, { ctx: callContext('req-abc-123', adminToken) });
       assert.equal(res.name, 'req-abc-123');
       assert.equal(res.description, 'admin-1', 'the caller token travelled and was verified');
     });
 
     test('the handler sees the deadline the client set', async () => {
       const before = Date.now();
-      const res = await client.getProduct({ id: 'whoami' }, { timeoutMs: 1_000 });
+      const res = await client.getProduct({ id: 'whoami', locale: '' }, { timeoutMs: 1_000 });
       const deadline = Number(res.sku);
       assert.ok(deadline > before && deadline <= Date.now() + 1_000, `deadline ${res.sku} not within the 1 s timeout`);
     });
 
     test('a direct call sees the peer address as the client IP, and the user agent', async () => {
-      const res = await client.getProduct({ id: 'whereami' });
+      const res = await client.getProduct({ id: 'whereami', locale: '' });
       assert.equal(res.name, '127.0.0.1');
       assert.match(res.description, /grpc-node-js/);
     });
 
     test('a call without a context gets a fresh request id', async () => {
-      const [a, b] = await Promise.all([client.getProduct({ id: 'whoami' }), client.getProduct({ id: 'whoami' })]);
+      const [a, b] = await Promise.all([client.getProduct({ id: 'whoami', locale: '' }), client.getProduct({ id: 'whoami', locale: '' })]);
       assert.match(a.name, /^[0-9a-f-]{36}$/);
       assert.notEqual(a.name, b.name);
       assert.equal(a.description, '');
@@ -280,7 +289,7 @@ describe('GrpcHost with createServiceClient', () => {
 
   describe('client policies', () => {
     test('an idempotent method is retried once after UNAVAILABLE', async () => {
-      const res = await client.getProduct({ id: 'flaky:1' });
+      const res = await client.getProduct({ id: 'flaky:1', locale: '' });
       assert.equal(res.id, 'flaky:1');
       assert.equal(count('getProduct flaky:1'), 2);
     });
@@ -295,7 +304,7 @@ describe('GrpcHost with createServiceClient', () => {
     // so `maxAttempts: 2` makes up to three calls where "retry once" means two.
     test('an idempotent method that stays UNAVAILABLE is tried twice in all', async () => {
       const fresh = catalogClient(running.address);
-      const err = await grpcFailure(fresh.getProduct({ id: 'down' }));
+      const err = await grpcFailure(fresh.getProduct({ id: 'down', locale: '' }));
       assert.equal(err.code, GrpcStatus.UNAVAILABLE);
       assert.equal(count('getProduct down'), 2);
     });
@@ -316,8 +325,8 @@ describe('GrpcHost with createServiceClient', () => {
 
     test('a failure that is the caller\'s fault does not open the circuit', async () => {
       const fresh = catalogClient(running.address);
-      for (let i = 0; i < 6; i++) assert.equal((await grpcFailure(fresh.getProduct({ id: 'missing' }))).code, GrpcStatus.NOT_FOUND);
-      assert.equal((await fresh.getProduct({ id: 'p1' })).id, 'p1');
+      for (let i = 0; i < 6; i++) assert.equal((await grpcFailure(fresh.getProduct({ id: 'missing', locale: '' }))).code, GrpcStatus.NOT_FOUND);
+      assert.equal((await fresh.getProduct({ id: 'p1', locale: '' })).id, 'p1');
     });
 
     test('a call exceeding its timeoutMs fails with deadline exceeded', async () => {
@@ -342,7 +351,7 @@ describe('GrpcHost with createServiceClient', () => {
     test('an idempotent call made for a caller is not retried past the caller\'s deadline', async () => {
       const ctx = { ...callContext('req-deadline-retry'), deadline: new Date(Date.now() + 50) };
       const started = Date.now();
-      const err = await failure(client.getProduct({ id: 'slow:1002' }, { ctx }));
+      const err = await failure(client.getProduct({ id: 'slow:1002', locale: '' }, { ctx }));
       assert.equal(toDomainError(err).code, 'deadline_exceeded', String(err));
       assert.ok(Date.now() - started < 100, `took ${Date.now() - started} ms`);
       assert.equal(count('getProduct slow:1002'), 1);

@@ -18,10 +18,12 @@ function fieldsFrom(product: Product | undefined): ProductFields {
 }
 
 /** Drafts and archived products are visible only to callers allowed to see unpublished ones. */
-const viewerOf = (caller: Caller | null) => ({ seesUnpublished: hasPermission(caller, 'catalog.products.read_unpublished') });
+export const viewerOf = (caller: Caller | null) => ({ seesUnpublished: hasPermission(caller, 'catalog.products.read_unpublished') });
 
-/** CatalogService handlers: proto in, use case, proto out. */
-export function catalogHandlers(catalog: ProductCatalog): ServiceHandlers<typeof CatalogServiceService> {
+export type ProductMethods = 'createProduct' | 'getProduct' | 'listProducts' | 'updateProduct' | 'deleteProduct';
+
+/** Product handlers: proto in, use case, proto out. */
+export function productHandlers(catalog: ProductCatalog): ServiceHandlers<Pick<typeof CatalogServiceService, ProductMethods>> {
   return {
     createProduct: async (req, ctx) => catalog.create(fieldsFrom(req.product), ctx),
     getProduct: async (req, ctx) => catalog.get(req.id, viewerOf(ctx.caller)),
