@@ -9,6 +9,7 @@
 // prints (or writes) the compose bootstrap as JSON; Envoy takes it with -c file.json.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_MAP } from '../services/platform/src/service-map.js';
 import { OAUTH_ERRORS_LUA } from './oauth-errors.js';
 
 export interface EdgeUpstream {
@@ -675,10 +676,8 @@ export function composeEdgeOptions(jwt: { issuer?: string; audience?: string } =
     adminPort: 9901,
     dnsUpstreams: true,
     descriptorPath: '/etc/envoy/descriptor.binpb',
-    upstreams: [
-      { name: 'identity', host: 'identity', port: 50051, grpcServices: [IDENTITY_SERVICE] },
-      { name: 'catalog', host: 'catalog', port: 50052, grpcServices: ['shop.catalog.v1.CatalogService'] },
-    ],
+    // Every service of the map, reached by its compose host name on its default port.
+    upstreams: SERVICE_MAP.map((s) => ({ name: s.name, host: s.name, port: s.defaultPort, grpcServices: [...s.grpcServices] })),
     jwt: {
       issuer: jwt.issuer ?? 'http://127.0.0.1:8080',
       audience: jwt.audience ?? 'shopmesh',

@@ -1,0 +1,164 @@
+import type { Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import {
+  BrandChanged, BrandDeleted, CategoryChanged, CategoryDeleted, ProductCreated, ProductDeleted, ProductUpdated,
+} from '../../../../gen/shop/catalog/v1/events.js';
+import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
+import { categoryPath, isActive, revisionOf, toDocument, type Ref } from '../domain/document.js';
+import { ProductIndex } from '../domain/product-index.js';
+
+/** A catalog event as the read model takes it: the protobuf type name and the payload. */
+export interface CatalogEvent {
+  type: string;
+  data: Uint8Array;
+}
+
+/** One product with the brand and categories it names, as events and the rebuild deliver it. */
+export interface CatalogProduct {
+  product: Product;
+  brand: Brand | undefined;
+  categories: Category[];
+}
+
+/** Reads every active product from the catalog, a page at a time. */
+export type CatalogSource = () => AsyncIterable<CatalogProduct[]>;
+
+/**
+ * An index plus what it needs to apply events safely: the last revision seen per
+ * product (indexed or not, so a late event for an archived product cannot bring it
+ * back) and the ids of deleted products (their events carry no revision).
+ */
+class IndexState {
+  readonly index = new ProductIndex();
+  readonly revisions = new Map<string, number>();
+  readonly deleted = new Set<string>();
+
+  applyProduct(p: CatalogProduct): void {
+    const { product } = p;
+    if (!product.id || this.deleted.has(product.id)) return;
+    const revision = revisionOf(product.etag);
+    if (revision < (this.revisions.get(product.id) ?? 0)) return;
+    this.revisions.set(product.id, revision);
+    // Non-staff must never find a draft or archived product: anything not active leaves the index.
+    if (isActive(product)) this.index.put(toDocument(product, p.brand, p.categories));
+    else this.index.remove(product.id);
+  }
+
+  deleteProduct(id: string): void {
+    this.deleted.add(id);
+    this.revisions.delete(id);
+    this.index.remove(id);
+  }
+
+  /** A renamed or moved category: every path through it gets its new name and ancestors. */
+  changeCategory(category: Category): void {
+    const newPath = categoryPath(category);
+    for (const doc of [...this.index.all()]) {
+      if (!doc.categoryPaths.some((path) => path.some((c) => c.id === category.id))) continue;
+      const categoryPaths = doc.categoryPaths.map((path) => {
+        const at = path.findIndex((c) => c.id === category.id);
+        return at < 0 ? path : [...newPath, ...path.slice(at + 1)];
+      });
+      this.index.put({ ...doc, categoryPaths });
+    }
+  }
+
+  changeBrand(brand: Brand): void {
+    for (const doc of [...this.index.all()]) {
+      if (doc.brand?.id === brand.id && doc.brand.name !== brand.name) this.index.put({ ...doc, brand: { id: brand.id, name: brand.name } satisfies Ref });
+    }
+  }
+
+  apply(event: CatalogEvent): void {
+    switch (event.type) {
+      case 'shop.catalog.v1.ProductCreated': {
+        const e = ProductCreated.decode(event.data);
+        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories });
+        return;
+      }
+      case 'shop.catalog.v1.ProductUpdated': {
+        const e = ProductUpdated.decode(event.data);
+        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories });
+        return;
+      }
+      case 'shop.catalog.v1.ProductDeleted':
+        this.deleteProduct(ProductDeleted.decode(event.data).productId);
+        return;
+      case 'shop.catalog.v1.CategoryChanged': {
+        const e = CategoryChanged.decode(event.data);
+        if (e.category) this.changeCategory(e.category);
+        return;
+      }
+      case 'shop.catalog.v1.BrandChanged': {
+        const e = BrandChanged.decode(event.data);
+        if (e.brand) this.changeBrand(e.brand);
+        return;
+      }
+      // Only unused categories and brands can be deleted: no product changes.
+      case 'shop.catalog.v1.CategoryDeleted':
+        CategoryDeleted.decode(event.data);
+        return;
+      case 'shop.catalog.v1.BrandDeleted':
+        BrandDeleted.decode(event.data);
+        return;
+      default:
+        // Other catalog events (price lists, collections, product types) do not change search results.
+        return;
+    }
+  }
+}
+
+export interface RebuildResult {
+  productCount: number;
+  durationMs: number;
+  eventsReplayed: number;
+}
+
+/**
+ * The search read model of one process: the index queries use, kept fresh by catalog
+ * events, and rebuilt from the catalog into a fresh index that replaces the old one
+ * in a single assignment. While a rebuild reads the catalog, events keep updating the
+ * serving index and are also recorded; once the catalog is read they are replayed onto
+ * the new index and the swap happens in the same synchronous step, so no event that
+ * arrived during the rebuild is lost and queries never wait.
+ */
+export class SearchReadModel {
+  private state = new IndexState();
+  private pending: CatalogEvent[] | null = null;
+  private running: Promise<RebuildResult> | null = null;
+
+  constructor(private readonly source: CatalogSource) {}
+
+  /** The index queries run against; replaced whole by a rebuild. */
+  get index(): ProductIndex {
+    return this.state.index;
+  }
+
+  apply(event: CatalogEvent): void {
+    this.state.apply(event);
+    this.pending?.push(event);
+  }
+
+  /** Rebuilds from the catalog; a rebuild already running is joined rather than doubled. */
+  rebuild(): Promise<RebuildResult> {
+    this.running ??= this.runRebuild().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runRebuild(): Promise<RebuildResult> {
+    const started = performance.now();
+    const fresh = new IndexState();
+    this.pending = [];
+    try {
+      for await (const page of this.source()) for (const p of page) fresh.applyProduct(p);
+      // From here to the swap nothing awaits, so no event can slip in between.
+      const replay = this.pending;
+      for (const event of replay) fresh.apply(event);
+      this.state = fresh;
+      return { productCount: fresh.index.size, durationMs: Math.round(performance.now() - started), eventsReplayed: replay.length };
+    } finally {
+      this.pending = null;
+    }
+  }
+}
