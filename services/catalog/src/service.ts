@@ -7,7 +7,11 @@ import { productHandlers } from './api/products.js';
 import { productTypeHandlers } from './api/product-types.js';
 import { taxonomyHandlers } from './api/taxonomy.js';
 import { ProductCatalog } from './app/products.js';
-import { productModel } from './infra/models.js';
+import { CatalogReferences } from './app/references.js';
+import { SkuClaims } from './app/sku-claims.js';
+import { productModel, variantSkuModel } from './infra/models.js';
+import { ProductCache } from './infra/product-cache.js';
+import { taxonomyModels } from './infra/taxonomy-models.js';
 
 const write = requires('catalog.products.write');
 
@@ -55,10 +59,13 @@ export const catalogService = defineService({
   },
   streams: [domainStream('catalog')],
   address: (config) => config.catalogAddr,
-  async start({ logger, db, nats }) {
+  async start({ logger, db, nats, redis }) {
     const products = productModel(db);
-    const relay = startOutboxRelay({ js: nats.js, models: [products], logger });
-    const catalog = new ProductCatalog(products, () => relay.kick());
+    const taxonomy = taxonomyModels(db);
+    const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes], logger });
+    const skus = new SkuClaims(variantSkuModel(db), products);
+    const references = new CatalogReferences(taxonomy);
+    const catalog = new ProductCatalog(products, skus, references, new ProductCache(redis), taxonomy.collections, () => relay.kick());
     return {
       handlers: { ...productHandlers(catalog), ...taxonomyHandlers(), ...productTypeHandlers(), ...pricingHandlers() },
       stop: () => relay.stop(),

@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Types, type Model } from 'mongoose';
-import { Product, ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { Product, ProductStatus, type ListProductsRequest } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
-import { DomainError } from '../../../platform/src/errors.js';
+import { DomainError, Violations } from '../../../platform/src/errors.js';
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
 import { outboxEntry, outboxPush } from '../../../platform/src/events/index.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
-import { applyPatch, parseUpdateMask, validateProduct, type ProductFields } from '../domain/product.js';
+import { validateAttributeValues } from '../domain/attributes.js';
+import { applyPatch, parseUpdateMask, pickTranslation, validateProduct, type ProductFields, type VariantFields } from '../domain/product.js';
 import type { ProductDoc } from '../infra/models.js';
+import type { ProductCache } from '../infra/product-cache.js';
+import type { CollectionDoc } from '../infra/taxonomy-models.js';
+import { etagOf, isObjectId, revisionOf } from './messages.js';
+import type { CatalogReferences, ResolvedReferences } from './references.js';
+import { SkuClaims, skuTaken } from './sku-claims.js';
 
 export const SUBJECTS = {
   created: 'shop.catalog.product_created',
@@ -21,85 +27,198 @@ export interface Viewer {
   seesUnpublished: boolean;
 }
 
-export function toProductMessage(doc: ProductDoc): Product {
+/** The product as the API shows it, texts in `locale` where translated (else the default texts). */
+export function toProductMessage(doc: ProductDoc, locale = ''): Product {
+  const variants = (doc.variants ?? []).map((v) => ({ ...v, optionValues: { ...(v.optionValues ?? {}) }, dimensions: v.dimensions ?? undefined, images: v.images ?? [] }));
+  const first = variants[0];
+  const t = pickTranslation(doc.translations ?? [], locale);
   return Product.fromPartial({
     id: doc._id.toHexString(),
-    name: doc.name,
-    description: doc.description,
-    sku: doc.sku ?? '',
-    price: { currencyCode: doc.price.currencyCode, amountMinor: doc.price.amountMinor },
+    name: t?.name || doc.name,
+    description: t?.description || doc.description,
+    sku: first?.sku ?? doc.sku ?? '',
+    price: first?.price ?? { currencyCode: doc.price.currencyCode, amountMinor: doc.price.amountMinor },
     status: doc.status,
     etag: etagOf(doc.revision),
     createTime: doc.createdAt,
     updateTime: doc.updatedAt,
+    slug: doc.slug ?? '',
+    seoTitle: t?.seoTitle || doc.seoTitle || t?.name || doc.name,
+    seoDescription: t?.seoDescription || doc.seoDescription || '',
+    productTypeId: doc.productTypeId ?? '',
+    brandId: doc.brandId ?? '',
+    categoryIds: doc.categoryIds ?? [],
+    options: doc.options ?? [],
+    variants,
+    images: doc.images ?? [],
+    attributes: doc.attributes ?? [],
+    translations: doc.translations ?? [],
   });
 }
 
-const etagOf = (revision: number) => `"${revision}"`;
-
-function revisionOf(etag: string): number {
-  const match = /^(W\/)?"?(\d+)"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'etag', description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}
-
 function objectId(id: string): Types.ObjectId {
-  if (!Types.ObjectId.isValid(id) || !/^[0-9a-f]{24}$/i.test(id)) throw notFound(id);
+  if (!isObjectId(id)) throw notFound(id);
   return new Types.ObjectId(id);
 }
 
 const notFound = (id: string) => new DomainError('not_found', 'PRODUCT_NOT_FOUND', `product ${id} not found`, { product_id: id });
-const skuTaken = (sku: string) =>
-  new DomainError('already_exists', 'SKU_TAKEN', `another product already has sku ${sku}`, { sku }, [{ field: 'sku', description: 'is already used by another product' }]);
+const slugTaken = (slug: string) =>
+  new DomainError('already_exists', 'SLUG_TAKEN', `another product already has slug ${slug}`, { slug }, [{ field: 'slug', description: 'is already used by another product' }]);
 const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `product ${id} was changed by someone else; re-read it and retry`, { product_id: id });
-
 const productTarget = (id: string) => ({ type: 'product', id });
+const isSlugConflict = (err: unknown) => isDuplicateKey(err) && /slug/.test(String((err as Error).message));
+
+/** The stored fields of a product, with server ids for new variants. */
+function stored(fields: ProductFields, refs: ResolvedReferences, previous: VariantFields[] = []): Omit<ProductDoc, '_id' | 'revision' | 'deletedAt' | 'createdAt' | 'updatedAt' | 'outbox'> {
+  const known = new Set(previous.map((v) => v.id));
+  const variants = fields.variants.map((v) => ({ ...v, id: v.id && known.has(v.id) ? v.id : new Types.ObjectId().toHexString() }));
+  const first = variants[0]!;
+  return {
+    name: fields.name,
+    description: fields.description,
+    price: { currencyCode: first.price!.currencyCode, amountMinor: first.price!.amountMinor },
+    status: fields.status,
+    slug: fields.slug,
+    seoTitle: fields.seoTitle,
+    seoDescription: fields.seoDescription,
+    productTypeId: fields.productTypeId,
+    brandId: fields.brandId,
+    categoryIds: fields.categoryIds,
+    categoryPath: refs.categoryPath,
+    options: fields.options,
+    variants,
+    images: fields.images,
+    attributes: fields.attributes,
+    translations: fields.translations,
+  };
+}
+
+function fieldsOf(doc: ProductDoc): ProductFields {
+  const message = toProductMessage(doc);
+  return {
+    name: doc.name,
+    description: doc.description,
+    sku: message.sku,
+    price: message.price,
+    status: doc.status,
+    slug: doc.slug ?? '',
+    seoTitle: doc.seoTitle ?? '',
+    seoDescription: doc.seoDescription ?? '',
+    productTypeId: doc.productTypeId ?? '',
+    brandId: doc.brandId ?? '',
+    categoryIds: [...(doc.categoryIds ?? [])],
+    options: message.options,
+    // Issue-2 documents have no variants: their sku and price become the default variant.
+    variants: doc.variants?.length ? message.variants.map((v) => ({ ...v })) : [],
+    images: message.images,
+    attributes: message.attributes,
+    translations: message.translations,
+  };
+}
+
+/** Validates the product and everything it refers to; attribute values against the type. */
+async function validated(input: ProductFields, references: CatalogReferences): Promise<{ fields: ProductFields; refs: ResolvedReferences }> {
+  const fields = validateProduct(input);
+  const refs = await references.resolve(fields);
+  const v = new Violations();
+  fields.attributes = validateAttributeValues(refs.definitions, fields.attributes, v);
+  v.throwIfAny();
+  return { fields, refs };
+}
+
+const skuFields = (fields: ProductFields, skus: Set<string>) =>
+  fields.variants.flatMap((v, i) => (skus.has(v.sku) ? [{ sku: v.sku, field: fields.variants.length === 1 ? 'sku' : `variants[${i}].sku` }] : []));
 
 /**
  * Catalog use cases for products. Every write stores its event, and the audit record
- * of the staff member (or service) who made it, in the same atomic update.
+ * of the staff member (or service) who made it, in the same atomic update; SKUs are
+ * claimed in variant_skus before the write and released when it fails.
  */
 export class ProductCatalog {
-  constructor(private readonly products: Model<ProductDoc>, private readonly onWrite: () => void = () => undefined) {}
+  constructor(
+    private readonly products: Model<ProductDoc>,
+    private readonly skus: SkuClaims,
+    private readonly references: CatalogReferences,
+    private readonly cache: ProductCache | null,
+    private readonly collections: Model<CollectionDoc> | null,
+    private readonly onWrite: () => void = () => undefined,
+  ) {}
 
   async create(input: ProductFields, origin: AuditContext): Promise<Product> {
-    const fields = validateProduct(input);
+    const { fields, refs } = await validated(input, this.references);
     const _id = new Types.ObjectId();
-    const now = new Date();
-    const doc = { _id, ...fields, revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as ProductDoc;
-    const event = ProductCreated.encode(ProductCreated.fromPartial({ product: toProductMessage(doc), occurTime: now })).finish();
+    const id = _id.toHexString();
+    const all = new Set(fields.variants.map((v) => v.sku));
+    await this.skus.claim(id, skuFields(fields, all));
+    const slugGiven = input.slug.trim() !== '';
     try {
-      const audit = auditOutboxEntry(origin, 'product.created', productTarget(_id.toHexString()), { sku: fields.sku });
-      await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
+      for (let attempt = 0; ; attempt++) {
+        const now = new Date();
+        const doc = { _id, ...stored(fields, refs), revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as ProductDoc;
+        // A derived slug that is taken gets the id's tail: names repeat, slugs may not.
+        if (attempt > 0) doc.slug = `${fields.slug.slice(0, 80)}-${id.slice(-8)}`;
+        const product = toProductMessage(doc);
+        const event = ProductCreated.encode(ProductCreated.fromPartial({ product, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
+        const audit = auditOutboxEntry(origin, 'product.created', productTarget(id), { sku: product.sku, skus: [...all].join(',') });
+        try {
+          await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
+          this.onWrite();
+          return product;
+        } catch (err) {
+          if (isSlugConflict(err) && !slugGiven && attempt === 0) continue;
+          if (isSlugConflict(err)) throw slugTaken(doc.slug!);
+          if (isDuplicateKey(err)) throw skuTaken(fields.sku);
+          throw err;
+        }
+      }
     } catch (err) {
-      if (isDuplicateKey(err)) throw skuTaken(fields.sku);
+      await this.skus.release(id, [...all]);
       throw err;
     }
-    this.onWrite();
-    return toProductMessage(doc);
   }
 
-  async get(id: string, viewer: Viewer): Promise<Product> {
-    const doc = await this.products.findOne({ _id: objectId(id), deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
+  async get(id: string, viewer: Viewer, locale = ''): Promise<Product> {
+    const _id = objectId(id);
+    const field = `${locale.toLowerCase()}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
+    const cache = this.cache;
+    if (cache) {
+      const hit = await cache.get(id, field).catch(() => null);
+      if (hit) return hit;
+    }
+    const version = cache ? await cache.version(id).catch(() => null) : null;
+    const doc = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
     // Drafts and archived products do not exist for shoppers.
     if (!doc || (!viewer.seesUnpublished && doc.status !== ProductStatus.PRODUCT_STATUS_ACTIVE)) throw notFound(id);
-    return toProductMessage(doc);
+    const product = toProductMessage(doc, locale);
+    if (cache && version !== null) await cache.fill(id, field, version, product).catch(() => undefined);
+    return product;
   }
 
-  async list(req: { pageSize: number; pageToken: string; status: ProductStatus }, viewer: Viewer): Promise<{ products: Product[]; nextPageToken: string }> {
+  async list(req: ListProductsRequest, viewer: Viewer): Promise<{ products: Product[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize);
     const status = viewer.seesUnpublished ? req.status : ProductStatus.PRODUCT_STATUS_ACTIVE;
-    const fingerprint = createHash('sha256').update(`${viewer.seesUnpublished}:${status}`).digest('base64url').slice(0, 12);
+    const updatedAfter = req.updatedAfter ? req.updatedAfter.getTime() : 0;
+    const query = [viewer.seesUnpublished, status, req.categoryId, req.brandId, updatedAfter, req.collectionId, req.locale].join('|');
+    const fingerprint = createHash('sha256').update(query).digest('base64url').slice(0, 12);
     const cursor = decodePageToken(req.pageToken, fingerprint);
     const filter: Record<string, unknown> = { deletedAt: null };
     if (status !== ProductStatus.PRODUCT_STATUS_UNSPECIFIED) filter['status'] = status;
-    if (cursor) filter['_id'] = { $lt: objectId(String(cursor['id'])) };
+    if (req.categoryId) filter['categoryPath'] = req.categoryId;
+    if (req.brandId) filter['brandId'] = req.brandId;
+    if (updatedAfter) filter['updatedAt'] = { $gt: req.updatedAfter };
+    const idFilter: Record<string, unknown> = {};
+    if (req.collectionId) {
+      const collection = isObjectId(req.collectionId) && this.collections ? await this.collections.findOne({ _id: req.collectionId, deletedAt: null }, { productIds: 1 }).lean() : null;
+      idFilter['$in'] = (collection?.productIds ?? []).filter(isObjectId).map((x) => new Types.ObjectId(x));
+    }
+    if (cursor) idFilter['$lt'] = objectId(String(cursor['id']));
+    if (Object.keys(idFilter).length > 0) filter['_id'] = idFilter;
     // One extra row tells whether another page exists without a count query.
     const docs = await this.products.find(filter, { outbox: 0 }).sort({ _id: -1 }).limit(size + 1).lean<ProductDoc[]>();
     const page = docs.slice(0, size);
     const more = docs.length > size;
     return {
-      products: page.map(toProductMessage),
+      products: page.map((d) => toProductMessage(d, req.locale)),
       nextPageToken: more ? encodePageToken({ id: page[page.length - 1]!._id.toHexString() }, fingerprint) : '',
     };
   }
@@ -111,22 +230,35 @@ export class ProductCatalog {
    */
   async update(id: string, patch: ProductFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<Product> {
     const _id = objectId(id);
-    const fields = parseUpdateMask(mask, patch);
+    const masked = parseUpdateMask(mask, patch);
     const expected = etag ? revisionOf(etag) : null;
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
       if (!current) throw notFound(id);
       if (expected !== null && current.revision !== expected) throw stale(id);
-      const next = validateProduct(applyPatch(fieldsOf(current), patch, fields));
+      const before = fieldsOf(current);
+      const { fields: next, refs } = await validated(applyPatch(before, patch, masked), this.references);
       const now = new Date();
-      const after = { ...current, ...next, revision: current.revision + 1, updatedAt: now } as ProductDoc;
-      const changed = fields.filter((f) => JSON.stringify(next[f]) !== JSON.stringify(fieldsOf(current)[f]));
-      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product: toProductMessage(after), changedFields: changed, occurTime: now })).finish();
+      const values = stored(next, refs, current.variants ?? []);
+      const after = { ...current, ...values, revision: current.revision + 1, updatedAt: now } as ProductDoc;
+      const product = toProductMessage(after);
+      const previous = toProductMessage(current);
+      const changed = masked.filter((f) => {
+        const key = f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Product;
+        return JSON.stringify(product[key]) !== JSON.stringify(previous[key]);
+      });
+      const oldSkus = new Set([...(current.variants ?? []).map((v) => v.sku), ...(current.sku ? [current.sku] : [])]);
+      const newSkus = new Set(values.variants.map((v) => v.sku));
+      const added = new Set([...newSkus].filter((s) => !oldSkus.has(s) || (current.sku === s && !current.variants?.length)));
+      await this.skus.claim(id, skuFields(next, added));
+      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product, changedFields: changed, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
+      let done = false;
       try {
         const result = await this.products.updateOne(
           { _id, revision: current.revision, deletedAt: null },
           {
-            $set: { ...next, revision: after.revision, updatedAt: now },
+            $set: { ...values, revision: after.revision, updatedAt: now },
+            $unset: { sku: 1 },
             $push: outboxPush(
               outboxEntry(SUBJECTS.updated, 'shop.catalog.v1.ProductUpdated', event),
               auditOutboxEntry(origin, 'product.updated', productTarget(id), { changed_fields: changed.join(','), revision: String(after.revision) }),
@@ -134,36 +266,44 @@ export class ProductCatalog {
           },
           { timestamps: false },
         );
-        if (result.modifiedCount === 1) {
-          this.onWrite();
-          return toProductMessage(after);
-        }
+        done = result.modifiedCount === 1;
       } catch (err) {
+        await this.skus.release(id, [...added]);
+        if (isSlugConflict(err)) throw slugTaken(values.slug!);
         if (isDuplicateKey(err)) throw skuTaken(next.sku);
         throw err;
       }
+      if (done) {
+        await this.skus.release(id, [...oldSkus].filter((s) => !newSkus.has(s)));
+        await this.invalidate([id]);
+        this.onWrite();
+        return product;
+      }
+      await this.skus.release(id, [...added]);
       if (expected !== null) throw stale(id);
     }
     throw new DomainError('aborted', 'CONCURRENT_UPDATES', `product ${id} is being changed concurrently; retry`, { product_id: id });
   }
 
-  /** Soft delete: the document stays (its outbox must reach the stream), the SKU is freed. */
+  /** Soft delete: the document stays (its outbox must reach the stream), its SKUs and slug are freed. */
   async delete(id: string, etag: string, origin: AuditContext): Promise<void> {
     const _id = objectId(id);
-    const current = await this.products.findOne({ _id, deletedAt: null }, { revision: 1, sku: 1 }).lean<ProductDoc>();
+    const current = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
     if (!current) throw notFound(id);
     const revision = etag ? revisionOf(etag) : current.revision;
     const now = new Date();
-    const event = ProductDeleted.encode({ productId: id, sku: current.sku ?? '', occurTime: now }).finish();
+    const sku = toProductMessage(current).sku;
+    const skus = [...new Set([...(current.variants ?? []).map((v) => v.sku), ...(current.sku ? [current.sku] : [])])];
+    const event = ProductDeleted.encode({ productId: id, sku, occurTime: now }).finish();
     const result = await this.products.updateOne(
       { _id, revision, deletedAt: null },
       {
-        $set: { deletedAt: now, deletedSku: current.sku, updatedAt: now },
-        $unset: { sku: 1 },
+        $set: { deletedAt: now, deletedSku: sku, updatedAt: now },
+        $unset: { sku: 1, slug: 1 },
         $inc: { revision: 1 },
         $push: outboxPush(
           outboxEntry(SUBJECTS.deleted, 'shop.catalog.v1.ProductDeleted', event),
-          auditOutboxEntry(origin, 'product.deleted', productTarget(id), { sku: current.sku ?? '' }),
+          auditOutboxEntry(origin, 'product.deleted', productTarget(id), { sku }),
         ),
       },
       { timestamps: false },
@@ -172,10 +312,13 @@ export class ProductCatalog {
       const still = await this.products.exists({ _id, deletedAt: null });
       throw still ? stale(id) : notFound(id);
     }
+    await this.skus.release(id, skus);
+    await this.invalidate([id]);
     this.onWrite();
   }
-}
 
-function fieldsOf(doc: ProductDoc): ProductFields {
-  return { name: doc.name, description: doc.description, sku: doc.sku ?? '', price: { ...doc.price }, status: doc.status };
+  /** Drops cached renderings of these products (after any write that changes what GetProduct shows). */
+  async invalidate(ids: string[]): Promise<void> {
+    if (this.cache && ids.length > 0) await this.cache.invalidate(ids);
+  }
 }
