@@ -1,11 +1,15 @@
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
 import { PUBLIC, requires } from '../../platform/src/auth.js';
-import { domainStream, startOutboxRelay } from '../../platform/src/events/index.js';
+import { domainStream, errorMeta, startOutboxRelay } from '../../platform/src/events/index.js';
 import { defineService } from '../../platform/src/runtime.js';
 import { pricingHandlers } from './api/pricing.js';
 import { productHandlers } from './api/products.js';
 import { productTypeHandlers } from './api/product-types.js';
 import { taxonomyHandlers } from './api/taxonomy.js';
+import { Brands } from './app/brands.js';
+import { Categories } from './app/categories.js';
+import { Collections } from './app/collections.js';
+import { ProductTypes } from './app/product-types.js';
 import { ProductCatalog } from './app/products.js';
 import { CatalogReferences } from './app/references.js';
 import { SkuClaims } from './app/sku-claims.js';
@@ -66,8 +70,14 @@ export const catalogService = defineService({
     const skus = new SkuClaims(variantSkuModel(db), products);
     const references = new CatalogReferences(taxonomy);
     const catalog = new ProductCatalog(products, skus, references, new ProductCache(redis), taxonomy.collections, () => relay.kick());
+    const categories = new Categories(taxonomy, products, () => relay.kick());
+    // Finish any category move a crash interrupted (its subtree still has old ancestors).
+    void categories.repairPending().catch((err: unknown) => logger.warn('category repair at start failed', errorMeta(err)));
+    const brands = new Brands(taxonomy.brands, products, () => relay.kick());
+    const collections = new Collections(taxonomy.collections, products, () => relay.kick());
+    const productTypes = new ProductTypes(taxonomy.productTypes, products, () => relay.kick());
     return {
-      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(), ...productTypeHandlers(), ...pricingHandlers() },
+      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers() },
       stop: () => relay.stop(),
     };
   },

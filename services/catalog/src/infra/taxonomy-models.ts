@@ -23,6 +23,8 @@ export interface CategoryDoc extends Versioned {
   deletedAt: Date | null;
   /** Freed slug of a deleted category. */
   deletedSlug?: string;
+  /** Set by a move until its descendants and products have their new ancestors (see app/categories.ts). */
+  repairPending?: boolean;
 }
 
 export interface BrandDoc extends Versioned {
@@ -61,6 +63,7 @@ const categorySchema = new Schema<CategoryDoc>(
     ancestorIds: { type: [String], default: [] },
     deletedAt: { type: Date, default: null },
     deletedSlug: { type: String },
+    repairPending: { type: Boolean },
     ...base,
   },
   options,
@@ -68,6 +71,7 @@ const categorySchema = new Schema<CategoryDoc>(
 categorySchema.index({ parentId: 1, slug: 1 }, { unique: true, sparse: true });
 categorySchema.index({ parentId: 1, deletedAt: 1, position: 1, _id: 1 });
 categorySchema.index({ ancestorIds: 1 });
+categorySchema.index({ repairPending: 1 }, { sparse: true });
 
 const brandSchema = new Schema<BrandDoc>(
   { name: { type: String, required: true }, nameKey: String, slug: String, description: { type: String, default: '' }, logoUrl: { type: String, default: '' }, deletedAt: { type: Date, default: null }, ...base },
@@ -86,8 +90,20 @@ const attributeSchema = new Schema(
 const productTypeSchema = new Schema<ProductTypeDoc>({ name: { type: String, required: true }, nameKey: { type: String, required: true }, attributes: { type: [attributeSchema], default: [] }, ...base }, options);
 productTypeSchema.index({ nameKey: 1 }, { unique: true });
 
+/**
+ * A lease that serialises category moves across processes: two moves checked against
+ * each other's old ancestors could otherwise both pass the cycle check and form a loop.
+ */
+export interface TreeLeaseDoc {
+  _id: string;
+  holder: string;
+  expiresAt: Date;
+}
+const treeLeaseSchema = new Schema<TreeLeaseDoc>({ _id: String, holder: { type: String, required: true }, expiresAt: { type: Date, required: true } }, { versionKey: false });
+
 export interface TaxonomyModels {
   categories: Model<CategoryDoc>;
+  treeLeases: Model<TreeLeaseDoc>;
   brands: Model<BrandDoc>;
   collections: Model<CollectionDoc>;
   productTypes: Model<ProductTypeDoc>;
@@ -96,6 +112,7 @@ export interface TaxonomyModels {
 export function taxonomyModels(db: Connection): TaxonomyModels {
   return {
     categories: db.model<CategoryDoc>('Category', categorySchema, 'categories'),
+    treeLeases: db.model<TreeLeaseDoc>('CategoryTreeLease', treeLeaseSchema, 'category_tree_leases'),
     brands: db.model<BrandDoc>('Brand', brandSchema, 'brands'),
     collections: db.model<CollectionDoc>('Collection', collectionSchema, 'collections'),
     productTypes: db.model<ProductTypeDoc>('ProductType', productTypeSchema, 'product_types'),
