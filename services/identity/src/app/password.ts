@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PasswordResetRequested } from '../../../../gen/shop/identity/v1/events.js';
 import { auditOutboxEntry } from '../../../platform/src/audit.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
-import { outboxEntry } from '../../../platform/src/events/index.js';
 import { hashPassword, verifyPassword } from '../domain/password.js';
 import { checkPassword, normalizeEmail } from '../domain/registration.js';
 import type { UserDoc } from '../infra/models.js';
@@ -13,7 +11,7 @@ import type { IdentityDeps } from './deps.js';
 import { enforceRateLimits, type RequestOrigin } from './limits.js';
 import { isLocked, recordFailedLogin } from './lockout.js';
 import { revokeSessions } from './sessions.js';
-import { SUBJECTS, userTarget } from './users.js';
+import { tokenMailEvent, userTarget } from './users.js';
 import { tokenRefused } from './verification.js';
 
 /**
@@ -46,18 +44,9 @@ export async function requestPasswordReset(deps: IdentityDeps, rawEmail: string,
   const now = new Date();
   if (user && user.state === 'active') {
     const { token, expiresAt } = await resetTokens(deps).issue(user._id, user.email, deps.settings.resetTokenTtlSeconds, now);
-    const event = PasswordResetRequested.encode({
-      userId: user._id,
-      email: user.email,
-      token,
-      expireTime: expiresAt,
-      displayName: user.displayName,
-      locale: user.locale ?? '',
-      occurTime: now,
-    }).finish();
     await deps.models.users.updateOne(
       { _id: user._id, email: user.email, state: 'active' },
-      { $push: { outbox: outboxEntry(SUBJECTS.passwordResetRequested, 'shop.identity.v1.PasswordResetRequested', event) } },
+      { $push: { outbox: tokenMailEvent('reset_password', user, token, expiresAt, now) } },
       { timestamps: false },
     );
     deps.onWrite();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EmailVerificationRequested, UserRegistered } from '../../../../gen/shop/identity/v1/events.js';
+import { EmailVerificationRequested, PasswordResetRequested, UserRegistered } from '../../../../gen/shop/identity/v1/events.js';
 import { auditOutboxEntry } from '../../../platform/src/audit.js';
 import { hasPermission } from '../../../platform/src/auth.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
@@ -75,19 +75,36 @@ export async function registerUser(deps: IdentityDeps, input: RegistrationReques
   }
 }
 
-/** The outbox entry asking the notification service to mail a verification link. */
-export function verificationEvent(user: Pick<UserDoc, '_id' | 'email' | 'displayName' | 'locale'>, token: string, expiresAt: Date, now: Date): OutboxEntry {
-  const event = EmailVerificationRequested.encode({
-    userId: user._id,
-    email: user.email,
-    token,
-    expireTime: expiresAt,
-    displayName: user.displayName,
-    locale: user.locale ?? '',
-    occurTime: now,
-  }).finish();
-  return outboxEntry(SUBJECTS.emailVerificationRequested, 'shop.identity.v1.EmailVerificationRequested', event);
+// Mails carrying a single-use token: same fields, different message and subject.
+const TOKEN_MAILS = {
+  verify_email: {
+    subject: SUBJECTS.emailVerificationRequested,
+    type: 'shop.identity.v1.EmailVerificationRequested',
+    encode: (m: EmailVerificationRequested) => EmailVerificationRequested.encode(m).finish(),
+  },
+  reset_password: {
+    subject: SUBJECTS.passwordResetRequested,
+    type: 'shop.identity.v1.PasswordResetRequested',
+    encode: (m: PasswordResetRequested) => PasswordResetRequested.encode(m).finish(),
+  },
+} as const;
+
+/** The outbox entry asking the notification service to mail a token link (verification or reset). */
+export function tokenMailEvent(
+  purpose: keyof typeof TOKEN_MAILS,
+  user: Pick<UserDoc, '_id' | 'email' | 'displayName' | 'locale'>,
+  token: string,
+  expiresAt: Date,
+  now: Date,
+): OutboxEntry {
+  const mail = TOKEN_MAILS[purpose];
+  const data = mail.encode({ userId: user._id, email: user.email, token, expireTime: expiresAt, displayName: user.displayName, locale: user.locale ?? '', occurTime: now });
+  return outboxEntry(mail.subject, mail.type, data);
 }
+
+/** The outbox entry asking the notification service to mail a verification link. */
+export const verificationEvent = (user: Pick<UserDoc, '_id' | 'email' | 'displayName' | 'locale'>, token: string, expiresAt: Date, now: Date): OutboxEntry =>
+  tokenMailEvent('verify_email', user, token, expiresAt, now);
 
 /** Creates the first admin from configuration if it does not exist yet; safe to run on every start. */
 export async function ensureAdmin(models: IdentityModels, email: string, password: string): Promise<void> {
