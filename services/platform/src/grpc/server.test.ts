@@ -344,7 +344,7 @@ describe('GrpcHost with createServiceClient', () => {
       const started = Date.now();
       const err = await failure(client.getProduct({ id: 'slow:1002' }, { ctx }));
       assert.equal(toDomainError(err).code, 'deadline_exceeded', String(err));
-      assert.ok(Date.now() - started < 100, `took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 600, `took ${Date.now() - started} ms`);
       assert.equal(count('getProduct slow:1002'), 1);
     });
   });
