@@ -271,10 +271,7 @@ describe('TokenVerifier', () => {
     assert.equal((await verifier.verify(await accessToken({ sub: 'still-ok' }))).userId, 'still-ok');
   });
 
-  // Bug (auth.ts ensureKeys): fetchedAt only moves on success, so once the key set is
-  // older than minRefetchMs and the JWKS endpoint is down, every token with an unknown
-  // kid triggers a new fetch. Anyone can mint such tokens, so the "at most every few
-  // seconds" limit does not hold exactly when identity is struggling.
+  // Attempts, not only successes, are spaced: anyone can mint tokens with unknown kids.
   test('does not refetch more often than minRefetchMs while the JWKS endpoint is failing', async () => {
     const jwks = jwksSource(key1);
     const clock = { now: 1_000_000 };
