@@ -89,6 +89,9 @@ if (!unitOnly && integrationFiles.length > 0) {
       SHOP_LOG_LEVEL: 'warn',
       SHOP_SEED_ADMIN_EMAIL: 'admin@shopmesh.test',
       SHOP_SEED_ADMIN_PASSWORD: 'admin-password-for-tests',
+      // Every test reaches the edge from loopback; per-IP account limits are tested with
+      // other client addresses (services/identity/test/account.e2e.test.ts).
+      SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
       ...TOKEN_TEST_SETTINGS,
     },
   });

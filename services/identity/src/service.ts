@@ -11,6 +11,8 @@ import { mfaHandlers } from './api/mfa.js';
 import { staffHandlers } from './api/staff.js';
 import { tokenHandlers } from './api/tokens.js';
 import type { IdentityDeps } from './app/deps.js';
+import { finishPendingErasures } from './app/erasure.js';
+import { accountSettingsShape } from './app/limits.js';
 import { upsertConfiguredServiceAccounts } from './app/service-accounts.js';
 import { startKeyMaintenance } from './app/signing-key-rotation.js';
 import { assertTokenSettings, tokenSettingsShape } from './app/token-settings.js';
@@ -30,6 +32,7 @@ export const identityConfigSchema = z.object({
   seedAdminEmail: z.string().email().optional(),
   seedAdminPassword: z.string().min(10, 'must be at least 10 characters').optional(),
   ...tokenSettingsShape,
+  ...accountSettingsShape,
 });
 
 /** Identity: accounts, OAuth2 tokens and the signing keys everyone verifies against. */
@@ -85,6 +88,8 @@ export const identityService = defineService({
     const redis = await connectRedis(config.redisUrl);
     const deps: IdentityDeps = { models, keys, tokens, crypto: fieldCipher, redis, nats, logger, settings, onWrite: () => relay.kick() };
     const keyMaintenance = startKeyMaintenance({ keys, settings, logger, onWrite: deps.onWrite });
+    const erasures = await finishPendingErasures(deps);
+    if (erasures > 0) logger.warn('finished account erasures a restart interrupted', { count: erasures });
     return {
       handlers: { ...accountHandlers(deps), ...addressHandlers(deps), ...tokenHandlers(deps), ...mfaHandlers(deps), ...staffHandlers(deps) },
       stop: async () => {

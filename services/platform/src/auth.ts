@@ -140,6 +140,8 @@ export class TokenVerifier {
     private readonly issuer: string,
     private readonly audience: string,
     private readonly minRefetchMs = 5_000,
+    /** The time source; tests pass a manual clock so refetch spacing is exact. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Returns the caller, or throws UNAUTHENTICATED naming what is wrong with the token. */
@@ -175,9 +177,9 @@ export class TokenVerifier {
    * anyone could make us hammer identity with tokens naming made-up key ids.
    */
   private async ensureKeys(force: boolean): Promise<boolean> {
-    if (this.keySet && (!force || Date.now() - this.attemptedAt < this.minRefetchMs)) return false;
+    if (this.keySet && (!force || this.now() - this.attemptedAt < this.minRefetchMs)) return false;
     if (!this.inflight) {
-      this.attemptedAt = Date.now();
+      this.attemptedAt = this.now();
       this.inflight = this.fetchJwks()
         .then((jwks) => {
           this.keySet = createLocalJWKSet(jwks);

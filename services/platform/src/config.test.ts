@@ -93,8 +93,7 @@ describe('loadConfig', () => {
     assert.match(configErrorOf({}, schema).message, /SHOP_STRIPE_SECRET_KEY/);
   });
 
-  // Bug: z.coerce.number() turns a blank string into 0 (Number(' ') === 0), so a
-  // whitespace-only variable silently means "metrics off" instead of failing fast.
+  // Number(' ') is 0: a blank variable must fail, not silently turn metrics off.
   test('rejects a whitespace-only numeric variable instead of reading it as 0', () => {
     assert.match(configErrorOf({ SHOP_METRICS_PORT: ' ' }).message, /SHOP_METRICS_PORT/);
   });

@@ -3,6 +3,7 @@ import type { Logger } from '../../../platform/src/logger.js';
 import type { NatsHandles } from '../../../platform/src/events/index.js';
 import type { IdentityModels } from '../infra/models.js';
 import type { SigningKeys } from '../infra/signing-keys.js';
+import type { AccountSettings } from './limits.js';
 import type { TokenEndpointSettings } from './token-settings.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -16,7 +17,7 @@ export interface FieldCrypto {
 }
 
 /** Identity's own settings, read from SHOP_* variables (see service.ts). */
-export interface IdentitySettings extends TokenEndpointSettings {
+export interface IdentitySettings extends TokenEndpointSettings, AccountSettings {
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { validateRegistration } from './registration.js';
-import { violatedFieldsOf } from '../../../../tools/testing/domain.js';
+import { Violations } from '../../../platform/src/errors.js';
+import { assertMaySetRoles, checkPassword, validateRegistration } from './registration.js';
+import { domainErrorOf, violatedFieldsOf } from '../../../../tools/testing/domain.js';
 
 
 describe('validateRegistration', () => {
@@ -28,4 +29,29 @@ describe('validateRegistration', () => {
       assert.deepEqual(violatedFieldsOf(() => validateRegistration({ email, password: 'long-enough-1', displayName: 'A' })), ['email']);
     });
   }
+});
+
+describe('roles on registration', () => {
+  test('anyone may register without roles', () => {
+    assert.doesNotThrow(() => assertMaySetRoles([], false));
+  });
+
+  test('setting roles without users.manage is 403 naming the roles field', () => {
+    const err = domainErrorOf(() => assertMaySetRoles(['admin'], false));
+    assert.equal(err.code, 'permission_denied');
+    assert.equal(err.reason, 'ROLES_NOT_ALLOWED');
+    assert.deepEqual(err.fieldViolations.map((v) => v.field), ['roles']);
+  });
+
+  test('staff with users.manage may set them', () => {
+    assert.doesNotThrow(() => assertMaySetRoles(['support'], true));
+  });
+});
+
+describe('checkPassword', () => {
+  test('names the field it is given', () => {
+    const violations = new Violations();
+    checkPassword('new_password', 'short', violations);
+    assert.deepEqual(violatedFieldsOf(() => violations.throwIfAny()), ['new_password']);
+  });
 });

@@ -1,9 +1,13 @@
 import type { Connection, Model } from 'mongoose';
+import { addressModel, type AddressDoc } from './addresses.js';
+import { oneTimeTokenModel, type OneTimeTokenDoc } from './one-time-tokens.js';
 import { refreshTokenModel, type RefreshTokenDoc } from './refresh-tokens.js';
 import { serviceAccountModel, type ServiceAccountDoc } from './service-accounts.js';
 import { signingKeyModel, type SigningKeyDoc } from './signing-keys.js';
 import { userModel, type UserDoc } from './users.js';
 
+export type { AddressDoc } from './addresses.js';
+export type { OneTimeTokenDoc } from './one-time-tokens.js';
 export type { RefreshTokenDoc } from './refresh-tokens.js';
 export type { ServiceAccountDoc } from './service-accounts.js';
 export type { SigningKeyDoc } from './signing-keys.js';
@@ -15,6 +19,8 @@ export interface IdentityModels {
   refreshTokens: Model<RefreshTokenDoc>;
   signingKeys: Model<SigningKeyDoc>;
   serviceAccounts: Model<ServiceAccountDoc>;
+  addresses: Model<AddressDoc>;
+  oneTimeTokens: Model<OneTimeTokenDoc>;
 }
 
 export function identityModels(db: Connection): IdentityModels {
@@ -23,5 +29,7 @@ export function identityModels(db: Connection): IdentityModels {
     refreshTokens: refreshTokenModel(db),
     signingKeys: signingKeyModel(db),
     serviceAccounts: serviceAccountModel(db),
+    addresses: addressModel(db),
+    oneTimeTokens: oneTimeTokenModel(db),
   };
 }

@@ -40,6 +40,8 @@ export interface UserDoc {
   lockouts: number;
   /** Tokens issued before this instant are no longer honoured for this account. */
   sessionsValidAfter?: Date;
+  /** Set by GDPR erasure until the address book, sessions and tokens are gone too (app/erasure.ts). */
+  erasurePending?: boolean;
   /** Bumped by every profile change; the etag of conditional updates. */
   revision: number;
   createdAt: Date;
@@ -72,11 +74,15 @@ const userSchema = new Schema<UserDoc>(
     lockedUntil: { type: Date, default: null },
     lockouts: { type: Number, default: 0 },
     sessionsValidAfter: { type: Date },
+    erasurePending: { type: Boolean },
     revision: { type: Number, default: 1 },
     outbox: outboxSchema,
   },
   { timestamps: true, versionKey: false },
 );
+
+// Start-up finds erasures a crash interrupted without scanning every account.
+userSchema.index({ erasurePending: 1 }, { sparse: true });
 
 // Staff listing (app/staff.ts): newest first, keyset-paged on (createdAt, _id); by role.
 userSchema.index({ createdAt: -1, _id: -1 });
