@@ -9,11 +9,14 @@ import { taxonomyHandlers } from './api/taxonomy.js';
 import { Brands } from './app/brands.js';
 import { Categories } from './app/categories.js';
 import { Collections } from './app/collections.js';
+import { Pricing } from './app/pricing.js';
 import { ProductTypes } from './app/product-types.js';
 import { ProductCatalog } from './app/products.js';
 import { CatalogReferences } from './app/references.js';
 import { SkuClaims } from './app/sku-claims.js';
+import { VariantLookup } from './app/variant-lookup.js';
 import { productModel, variantSkuModel } from './infra/models.js';
+import { pricingModels } from './infra/price-lists.js';
 import { ProductCache } from './infra/product-cache.js';
 import { taxonomyModels } from './infra/taxonomy-models.js';
 
@@ -66,7 +69,8 @@ export const catalogService = defineService({
   async start({ logger, db, nats, redis }) {
     const products = productModel(db);
     const taxonomy = taxonomyModels(db);
-    const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes], logger });
+    const pricing = pricingModels(db);
+    const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes, pricing.priceLists, pricing.tierSets], logger });
     const skus = new SkuClaims(variantSkuModel(db), products);
     const references = new CatalogReferences(taxonomy);
     const catalog = new ProductCatalog(products, skus, references, new ProductCache(redis), taxonomy.collections, () => relay.kick());
@@ -76,8 +80,10 @@ export const catalogService = defineService({
     const brands = new Brands(taxonomy.brands, products, () => relay.kick());
     const collections = new Collections(taxonomy.collections, products, () => relay.kick());
     const productTypes = new ProductTypes(taxonomy.productTypes, products, () => relay.kick());
+    const variants = new VariantLookup(products);
+    const prices = new Pricing(pricing, variants, () => relay.kick());
     return {
-      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers() },
+      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants) },
       stop: () => relay.stop(),
     };
   },
