@@ -15,6 +15,7 @@ import {
 import type { AddressDoc } from '../infra/models.js';
 import { clearDefaultsPointingAt, dropDanglingDefaults, loadAccount, revisionOf, userNotFound } from './account.js';
 import type { FieldCrypto, IdentityDeps } from './deps.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 /**
  * The AAD of an encrypted address field: its owner, the address and the field. A
@@ -25,8 +26,7 @@ export const addressFieldAad = (userId: string, addressId: string, field: string
 /** Document keys of the encrypted fields. */
 const ENC_KEY = { full_name: 'fullNameEnc', company: 'companyEnc', line1: 'line1Enc', line2: 'line2Enc', phone: 'phoneEnc' } as const;
 
-const notFound = (id: string) => new DomainError('not_found', 'ADDRESS_NOT_FOUND', `address ${id} not found`, { address_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `address ${id} was changed meanwhile; re-read it and retry`, { address_id: id });
+const { notFound, stale, busy } = resourceErrors('address');
 
 /** What a create may also do to the account: make the new address a default. */
 export interface NewAddressDefaults {
@@ -132,7 +132,7 @@ export class AddressBook {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `address ${id} is being changed concurrently; retry`, { address_id: id });
+    throw busy(id);
   }
 
   /** Removes an address; if it was a default, that default is cleared on the account. */

@@ -10,6 +10,7 @@ import { assertMayManage, assertNotSelfLockout, roleChanges, sameRoles, validate
 import type { UserDoc, UserState } from '../infra/users.js';
 import type { IdentityDeps } from './deps.js';
 import { revokeSessions } from './sessions.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 /**
  * Account administration for staff: list and read accounts, change names and roles,
@@ -23,10 +24,8 @@ export const USER_UPDATED_SUBJECT = 'shop.identity.user_updated';
 /** Never read what staff screens must not show; mfa.secretEnc stays only to tell whether MFA is on. */
 const STAFF_PROJECTION = { passwordHash: 0, outbox: 0, 'mfa.pendingSecretEnc': 0, 'mfa.recoveryCodeHashes': 0, 'mfa.lastUsedStep': 0 } as const;
 
-const notFound = (id: string) => new DomainError('not_found', 'USER_NOT_FOUND', `user ${id} not found`, { user_id: id });
+const { notFound, stale, busy } = resourceErrors('user');
 const deleted = (id: string) => new DomainError('failed_precondition', 'USER_DELETED', `user ${id} was erased and cannot be changed`, { user_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `user ${id} was changed by someone else; re-read it and retry`, { user_id: id });
-const busy = (id: string) => new DomainError('aborted', 'CONCURRENT_UPDATES', `user ${id} is being changed concurrently; retry`, { user_id: id });
 
 /** Who acts: the staff member (or service account) behind the call. */
 function actorOf(ctx: CallContext): Caller {
