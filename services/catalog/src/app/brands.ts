@@ -11,14 +11,14 @@ import type { ProductDoc } from '../infra/models.js';
 import type { BrandDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toBrandMessage } from './messages.js';
 import { BRAND_MASK, maskedFields, validateBrand, type BrandFields } from './taxonomy-fields.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 export const BRAND_SUBJECTS = { changed: 'shop.catalog.brand_changed', deleted: 'shop.catalog.brand_deleted' } as const;
 
 /** The key that makes brand names unique regardless of case (and of Unicode spelling variants). */
 export const brandNameKey = (name: string) => name.normalize('NFKC').toLowerCase();
 
-const notFound = (id: string) => new DomainError('not_found', 'BRAND_NOT_FOUND', `brand ${id} not found`, { brand_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `brand ${id} was changed by someone else; re-read it and retry`, { brand_id: id });
+const { notFound, stale, busy } = resourceErrors('brand');
 const nameTaken = (name: string) =>
   new DomainError('already_exists', 'BRAND_NAME_TAKEN', `a brand named ${name} already exists`, { name }, [{ field: 'brand.name', description: 'is already used by another brand (names are case-insensitive)' }]);
 const slugTaken = (slug: string) =>
@@ -137,7 +137,7 @@ export class Brands {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `brand ${id} is being changed concurrently; retry`, { brand_id: id });
+    throw busy(id);
   }
 
   /** Deletes a brand no product (of any status) uses; its name and slug are free again. */
@@ -166,6 +166,6 @@ export class Brands {
         return;
       }
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `brand ${id} is being changed concurrently; retry`, { brand_id: id });
+    throw busy(id);
   }
 }

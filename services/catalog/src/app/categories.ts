@@ -14,6 +14,7 @@ import type { ProductDoc } from '../infra/models.js';
 import type { CategoryDoc, TaxonomyModels } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toCategoryMessage } from './messages.js';
 import { CATEGORY_MASK, maskedFields, validateCategory, type CategoryFields } from './taxonomy-fields.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 export const CATEGORY_SUBJECTS = { changed: 'shop.catalog.category_changed', deleted: 'shop.catalog.category_deleted' } as const;
 
@@ -22,8 +23,7 @@ const LEASE_MS = 30_000;
 const LEASE_WAIT_MS = 10_000;
 const REPAIR_PASSES = 10;
 
-const notFound = (id: string) => new DomainError('not_found', 'CATEGORY_NOT_FOUND', `category ${id} not found`, { category_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `category ${id} was changed by someone else; re-read it and retry`, { category_id: id });
+const { notFound, stale, busy } = resourceErrors('category');
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `a sibling category already has slug ${slug}`, { slug }, [{ field: 'category.slug', description: 'is already used by a category with the same parent' }]);
 const noParent = (id: string) =>
@@ -206,7 +206,7 @@ export class Categories {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `category ${id} is being changed concurrently; retry`, { category_id: id });
+    throw busy(id);
   }
 
   /** A move must not push any descendant below the deepest allowed level. */
@@ -324,6 +324,6 @@ export class Categories {
         return;
       }
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `category ${id} is being changed concurrently; retry`, { category_id: id });
+    throw busy(id);
   }
 }

@@ -11,9 +11,9 @@ import type { CollectionDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toCollectionMessage } from './messages.js';
 import type { Viewer } from './products.js';
 import { COLLECTION_MASK, maskedFields, validateCollection, type CollectionFields } from './taxonomy-fields.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
-const notFound = (id: string) => new DomainError('not_found', 'COLLECTION_NOT_FOUND', `collection ${id} not found`, { collection_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `collection ${id} was changed by someone else; re-read it and retry`, { collection_id: id });
+const { notFound, stale, busy } = resourceErrors('collection');
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `another collection already has slug ${slug}`, { slug }, [{ field: 'collection.slug', description: 'is already used by another collection' }]);
 const target = (id: string) => ({ type: 'collection', id });
@@ -138,7 +138,7 @@ export class Collections {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `collection ${id} is being changed concurrently; retry`, { collection_id: id });
+    throw busy(id);
   }
 
   async delete(id: string, origin: AuditContext): Promise<void> {

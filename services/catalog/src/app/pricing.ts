@@ -19,6 +19,7 @@ import {
   type TierInput,
 } from '../domain/pricing.js';
 import { TierStore, type PriceListDoc, type PricingModels } from '../infra/price-lists.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 /** Where selection finds each variant's own base price (the products collection). */
 export interface BasePriceSource {
@@ -42,8 +43,7 @@ function revisionOf(etag: string): number {
   return Number(match[2]);
 }
 
-const notFound = (id: string) => new DomainError('not_found', 'PRICE_LIST_NOT_FOUND', `price list ${id} not found`, { price_list_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `price list ${id} was changed by someone else; re-read it and retry`, { price_list_id: id });
+const { notFound, stale, busy } = resourceErrors('price list');
 const target = (id: string) => ({ type: 'price_list', id });
 
 function objectId(id: string): Types.ObjectId {
@@ -154,7 +154,7 @@ export class Pricing {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `price list ${id} is being changed concurrently; retry`, { price_list_id: id });
+    throw busy(id);
   }
 
   /**

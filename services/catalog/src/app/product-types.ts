@@ -11,6 +11,7 @@ import type { ProductDoc } from '../infra/models.js';
 import type { ProductTypeDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toProductTypeMessage } from './messages.js';
 import { maskedFields } from './taxonomy-fields.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 /** What staff write about a product type. */
 export interface ProductTypeFields {
@@ -30,8 +31,7 @@ export function validateProductType(input: ProductTypeFields): ProductTypeFields
 }
 
 const nameKey = (name: string) => name.normalize('NFKC').toLowerCase();
-const notFound = (id: string) => new DomainError('not_found', 'PRODUCT_TYPE_NOT_FOUND', `product type ${id} not found`, { product_type_id: id });
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `product type ${id} was changed by someone else; re-read it and retry`, { product_type_id: id });
+const { notFound, stale, busy } = resourceErrors('product type');
 const nameTaken = (name: string) =>
   new DomainError('already_exists', 'PRODUCT_TYPE_NAME_TAKEN', `a product type named ${name} already exists`, { name }, [{ field: 'product_type.name', description: 'is already used by another product type' }]);
 const target = (id: string) => ({ type: 'product_type', id });
@@ -147,6 +147,6 @@ export class ProductTypes {
       }
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `product type ${id} is being changed concurrently; retry`, { product_type_id: id });
+    throw busy(id);
   }
 }
