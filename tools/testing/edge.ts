@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Helpers for end-to-end tests that talk to the stack `npm test` started, through Envoy. */
 
@@ -58,10 +60,32 @@ export async function newCustomer(): Promise<{ id: string; email: string; passwo
 }
 
 let adminToken: Promise<string> | null = null;
-/** The seeded admin's access token (npm test seeds SHOP_TEST_ADMIN_EMAIL). */
+/**
+ * The seeded admin's access token (npm test seeds SHOP_TEST_ADMIN_EMAIL), shared by the
+ * test files through the stack's work directory: one login per file would exceed the
+ * identity service's 10 password grants per account and minute once a dozen files log in.
+ */
 export function admin(): Promise<string> {
-  adminToken ??= login(process.env['SHOP_TEST_ADMIN_EMAIL']!, process.env['SHOP_TEST_ADMIN_PASSWORD']!).then((t) => t.access_token);
+  adminToken ??= sharedAdminToken();
   return adminToken;
+}
+
+async function sharedAdminToken(): Promise<string> {
+  const dir = process.env['SHOP_TEST_WORKDIR'];
+  const file = dir ? join(dir, 'admin-token.json') : null;
+  if (file) {
+    try {
+      const saved = JSON.parse(await readFile(file, 'utf8')) as { token: string; expiresAt: number };
+      if (saved.expiresAt > Date.now() + 60_000) return saved.token;
+    } catch { /* none yet: log in */ }
+  }
+  const t = await login(process.env['SHOP_TEST_ADMIN_EMAIL']!, process.env['SHOP_TEST_ADMIN_PASSWORD']!);
+  if (file) {
+    const tmp = `${file}.${process.pid}`;
+    await writeFile(tmp, JSON.stringify({ token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000 }));
+    await rename(tmp, file);
+  }
+  return t.access_token;
 }
 
 /** The field names a 400 body's BadRequest detail names. */

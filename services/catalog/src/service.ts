@@ -3,6 +3,7 @@ import { PUBLIC, requires } from '../../platform/src/auth.js';
 import { domainStream, errorMeta, startOutboxRelay } from '../../platform/src/events/index.js';
 import { defineService } from '../../platform/src/runtime.js';
 import { pricingHandlers } from './api/pricing.js';
+import { importHandlers } from './api/product-import.js';
 import { productHandlers } from './api/products.js';
 import { productTypeHandlers } from './api/product-types.js';
 import { taxonomyHandlers } from './api/taxonomy.js';
@@ -10,6 +11,7 @@ import { Brands } from './app/brands.js';
 import { Categories } from './app/categories.js';
 import { Collections } from './app/collections.js';
 import { Pricing } from './app/pricing.js';
+import { ProductImport } from './app/product-import.js';
 import { ProductTypes } from './app/product-types.js';
 import { ProductCatalog } from './app/products.js';
 import { CatalogReferences } from './app/references.js';
@@ -63,6 +65,9 @@ export const catalogService = defineService({
     updatePriceList: write,
     setPriceTiers: write,
     listPriceTiers: write,
+    // Bulk import and export are staff work; export shows drafts and archived products.
+    importProducts: write,
+    exportProducts: write,
   },
   streams: [domainStream('catalog')],
   address: (config) => config.catalogAddr,
@@ -83,7 +88,7 @@ export const catalogService = defineService({
     const variants = new VariantLookup(products);
     const prices = new Pricing(pricing, variants, () => relay.kick());
     return {
-      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants) },
+      handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants), ...importHandlers(new ProductImport(products, catalog)) },
       stop: () => relay.stop(),
     };
   },

@@ -47,6 +47,27 @@ async function search(params: Record<string, string | string[]>) {
 
 const idsOf = (body: { products?: any[] }) => (body.products ?? []).map((p) => p.id as string);
 
+async function createBrand(name: string) {
+  const res = await api('POST', '/v1/brands', { token: await admin(), json: { name } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+async function createCategory(name: string, parentId?: string) {
+  const res = await api('POST', '/v1/categories', { token: await admin(), json: { name, ...(parentId ? { parentId } : {}) } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+async function patchAs(path: string, json: Record<string, unknown>) {
+  const res = await api('PATCH', path, { token: await admin(), json });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+const facetOf = (body: { facets?: any[] }, field: string) => (body.facets ?? []).find((f) => f.field === field)?.values ?? [];
+const sortedIds = (body: { products?: any[] }) => idsOf(body).sort();
+
 /** Polls until check passes; returns how long it took. */
 async function eventually(check: () => Promise<boolean>, what: string, boundMs = FRESHNESS_BOUND_MS): Promise<number> {
   const started = performance.now();
@@ -98,12 +119,96 @@ describe('finding products', () => {
         assert.equal((await search({ q: word, ...filter })).totalSize, v.count, `${facet.field}=${v.value}`);
       }
     }
-    // Brands and categories arrive with the catalog model of issue 4; until products carry them
-    // through the JSON API, brand + price and category-with-descendants filters are covered by
-    // the unit tests (services/search/src/domain/product-index.test.ts).
 
     const cheapest = await search({ q: word, currency: 'EUR', sort: 'price_asc' });
     assert.deepEqual(idsOf(cheapest), [made[0].id, made[2].id, made[3].id, made[1].id]);
+  });
+
+  test('brand and price range combine', async () => {
+    const word = uniqueWord();
+    const acme = await createBrand(`Acme ${word}`);
+    const zeta = await createBrand(`Zeta ${word}`);
+    const cheapAcme = await createProduct({ name: `Cheap acme kettle ${word}`, brandId: acme.id, price: eur(900) });
+    const dearAcme = await createProduct({ name: `Dear acme kettle ${word}`, brandId: acme.id, price: eur(3000) });
+    const dearZeta = await createProduct({ name: `Dear zeta kettle ${word}`, brandId: zeta.id, price: eur(3000) });
+    await eventually(async () => (await search({ q: word })).totalSize === 3, 'all three indexed');
+
+    const inRange = { q: word, currency: 'EUR', min_price: '1000', max_price: '5000' };
+    assert.deepEqual(idsOf(await search({ ...inRange, brand: acme.id })), [dearAcme.id]);
+    assert.deepEqual(sortedIds(await search({ ...inRange, brand: [acme.id, zeta.id] })), [dearAcme.id, dearZeta.id].sort());
+    assert.deepEqual(idsOf(await search({ q: word, currency: 'EUR', max_price: '999', brand: acme.id })), [cheapAcme.id]);
+    assert.equal((await search({ q: word, currency: 'EUR', max_price: '999', brand: zeta.id })).totalSize ?? 0, 0);
+    // The brand's name is searchable text too.
+    assert.deepEqual(sortedIds(await search({ q: `zeta ${word}` })), [dearZeta.id]);
+  });
+
+  test('a category filter includes descendants, and brand and category facet counts equal the matches', async () => {
+    const word = uniqueWord();
+    const parent = await createCategory(`Kitchen ${word}`);
+    const child = await createCategory(`Pans ${word}`, parent.id);
+    const other = await createCategory(`Garden ${word}`);
+    const brand = await createBrand(`Forge ${word}`);
+    const inChild = [
+      await createProduct({ name: `Frying pan ${word}`, categoryIds: [child.id], brandId: brand.id }),
+      await createProduct({ name: `Saute pan ${word}`, categoryIds: [child.id] }),
+    ];
+    const inParent = await createProduct({ name: `Whisk ${word}`, categoryIds: [parent.id], brandId: brand.id });
+    const elsewhere = await createProduct({ name: `Rake ${word}`, categoryIds: [other.id], brandId: brand.id });
+    await eventually(async () => (await search({ q: word })).totalSize === 4, 'all four indexed');
+
+    assert.deepEqual(sortedIds(await search({ q: word, category: parent.id })), [...inChild.map((p) => p.id), inParent.id].sort());
+    assert.deepEqual(sortedIds(await search({ q: word, category: child.id })), inChild.map((p) => p.id).sort());
+    assert.deepEqual(idsOf(await search({ q: word, category: parent.id, brand: brand.id })).sort(), [inChild[0]!.id, inParent.id].sort());
+
+    const all = await search({ q: word, page_size: '100' });
+    const categoryCounts = Object.fromEntries(facetOf(all, 'category').map((v: any) => [v.value, v.count]));
+    assert.deepEqual(categoryCounts, { [parent.id]: 3, [child.id]: 2, [other.id]: 1 });
+    assert.deepEqual(facetOf(all, 'brand').map((v: any) => [v.value, v.label, v.count]), [[brand.id, brand.name, 3]]);
+    // Each count is exactly the number of products its filter returns, with other filters applied too.
+    for (const [field, values] of [['category', facetOf(all, 'category')], ['brand', facetOf(all, 'brand')]] as const) {
+      for (const v of values) {
+        const matches = await search({ q: word, [field]: v.value, page_size: '100' });
+        assert.equal(idsOf(matches).length, v.count, `${field}=${v.label}`);
+        assert.equal(matches.totalSize, v.count, `${field}=${v.label}`);
+      }
+    }
+    const narrowed = await search({ q: word, category: parent.id, page_size: '100' });
+    assert.deepEqual(facetOf(narrowed, 'brand').map((v: any) => v.count), [2]);
+    assert.ok(!idsOf(narrowed).includes(elsewhere.id));
+  });
+
+  test('renamed and moved brands and categories are reflected', async () => {
+    const word = uniqueWord();
+    const from = await createCategory(`Lighting ${word}`);
+    const to = await createCategory(`Outdoor ${word}`);
+    const lamps = await createCategory(`Lamps ${word}`, from.id);
+    const brand = await createBrand(`Lumo ${word}`);
+    const lamp = await createProduct({ name: `Table lamp ${word}`, categoryIds: [lamps.id], brandId: brand.id });
+    await eventually(async () => idsOf(await search({ q: word, category: from.id })).includes(lamp.id), 'indexed under its parent');
+
+    const renamed = uniqueWord();
+    await patchAs(`/v1/brands/${brand.id}?updateMask=name`, { name: `Brightco ${renamed}` });
+    await eventually(async () => idsOf(await search({ q: renamed })).includes(lamp.id), 'found by the new brand name');
+    assert.deepEqual(facetOf(await search({ q: word }), 'brand').map((v: any) => v.label), [`Brightco ${renamed}`]);
+
+    await patchAs(`/v1/categories/${lamps.id}?updateMask=parentId`, { parentId: to.id });
+    await eventually(async () => idsOf(await search({ q: word, category: to.id })).includes(lamp.id), 'found under the new parent');
+    assert.equal((await search({ q: word, category: from.id })).totalSize ?? 0, 0);
+    assert.deepEqual(Object.fromEntries(facetOf(await search({ q: word }), 'category').map((v: any) => [v.value, v.count])), { [to.id]: 1, [lamps.id]: 1 });
+
+    const newCategoryName = uniqueWord();
+    await patchAs(`/v1/categories/${to.id}?updateMask=name`, { name: `Patio ${newCategoryName}` });
+    await eventually(async () => idsOf(await search({ q: newCategoryName })).includes(lamp.id), 'found by the renamed ancestor');
+    const labels = facetOf(await search({ q: word }), 'category').map((v: any) => v.label);
+    assert.ok(labels.includes(`Patio ${newCategoryName}`), JSON.stringify(labels));
+
+    // A rebuild from the catalog agrees with what the events made of it.
+    const before = await search({ q: word, category: to.id });
+    const rebuilt = await api('POST', '/v1/search/index:rebuild', { token: await admin(), json: {} });
+    assert.equal(rebuilt.status, 200, JSON.stringify(rebuilt.body));
+    const after = await search({ q: word, category: to.id });
+    assert.deepEqual(idsOf(after), idsOf(before));
+    assert.deepEqual(after.facets, before.facets);
   });
 
   test('pages walk every match once with opaque tokens bound to the query', async () => {
@@ -182,6 +287,29 @@ describe('freshness and visibility', () => {
     const suggestions = await api('GET', `/v1/search/suggestions?q=${word}`);
     assert.deepEqual(suggestions.body.suggestions ?? [], []);
     assert.ok(draft.id);
+  });
+
+  test('drafts and archived products are not counted or found by brand or category', async () => {
+    const word = uniqueWord();
+    const category = await createCategory(`Vases ${word}`);
+    const brand = await createBrand(`Clayworks ${word}`);
+    const refs = { categoryIds: [category.id], brandId: brand.id };
+    await createProduct({ name: `Draft urn ${word}`, status: 'PRODUCT_STATUS_DRAFT', ...refs });
+    const archived = await createProduct({ name: `Old urn ${word}`, ...refs });
+    await updateProduct(archived.id, { status: 'PRODUCT_STATUS_ARCHIVED' });
+    const live = await createProduct({ name: `Live urn ${word}`, ...refs });
+    await eventually(async () => idsOf(await search({ q: word })).includes(live.id), 'active product indexed');
+    const customer = await newCustomer();
+    for (const token of [undefined, customer.token]) {
+      for (const filter of [{}, { category: category.id }, { brand: brand.id }] as Record<string, string>[]) {
+        const qs = new URLSearchParams({ q: word, ...filter });
+        const res = await api('GET', `/v1/search/products?${qs}`, token ? { token } : {});
+        assert.equal(res.status, 200);
+        assert.deepEqual(idsOf(res.body), [live.id], JSON.stringify(filter));
+        assert.deepEqual(facetOf(res.body, 'brand').map((v: any) => v.count), [1]);
+        assert.deepEqual(facetOf(res.body, 'category').map((v: any) => v.count), [1]);
+      }
+    }
   });
 
   test('deleted products leave the index', async () => {
