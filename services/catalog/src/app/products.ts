@@ -15,6 +15,7 @@ import type { CollectionDoc } from '../infra/taxonomy-models.js';
 import { etagOf, isObjectId, revisionOf } from './messages.js';
 import type { CatalogReferences, ResolvedReferences } from './references.js';
 import { SkuClaims, skuTaken } from './sku-claims.js';
+import { resourceErrors } from '../../../platform/src/resource-errors.js';
 
 export const SUBJECTS = {
   created: 'shop.catalog.product_created',
@@ -61,10 +62,9 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-const notFound = (id: string) => new DomainError('not_found', 'PRODUCT_NOT_FOUND', `product ${id} not found`, { product_id: id });
+const { notFound, stale, busy } = resourceErrors('product');
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `another product already has slug ${slug}`, { slug }, [{ field: 'slug', description: 'is already used by another product' }]);
-const stale = (id: string) => new DomainError('aborted', 'ETAG_MISMATCH', `product ${id} was changed by someone else; re-read it and retry`, { product_id: id });
 const productTarget = (id: string) => ({ type: 'product', id });
 const isSlugConflict = (err: unknown) => isDuplicateKey(err) && /slug/.test(String((err as Error).message));
 
@@ -282,7 +282,7 @@ export class ProductCatalog {
       await this.skus.release(id, [...added]);
       if (expected !== null) throw stale(id);
     }
-    throw new DomainError('aborted', 'CONCURRENT_UPDATES', `product ${id} is being changed concurrently; retry`, { product_id: id });
+    throw busy(id);
   }
 
   /** Soft delete: the document stays (its outbox must reach the stream), its SKUs and slug are freed. */
