@@ -24,3 +24,34 @@ export function resourceErrors(resource: string): ResourceErrors {
     busy: (id) => new DomainError('aborted', 'CONCURRENT_UPDATES', `${resource} ${id} is being changed concurrently; retry`, { [key]: id }),
   };
 }
+
+/** What one attempt of a conditional write reports: the result, or that another writer won. */
+export const LOST_RACE = Symbol('lost race');
+
+/**
+ * The optimistic-concurrency loop every update and delete shares: read the current
+ * document, refuse a stale client etag, write conditioned on the revision read, and
+ * re-read and try again when another writer got there first. With a client etag a
+ * lost race is the client's to resolve (409 ETAG_MISMATCH); without one we retry a
+ * few times, then answer 409 CONCURRENT_UPDATES.
+ */
+export async function writeAtRevision<D extends { revision: number }, R>(o: {
+  id: string;
+  /** The revision the client's etag names, or null when it sent none. */
+  expectedRevision: number | null;
+  errors: ResourceErrors;
+  load: () => Promise<D | null>;
+  /** One attempt: the write conditioned on current.revision; LOST_RACE when it matched nothing. */
+  attempt: (current: D) => Promise<R | typeof LOST_RACE>;
+  attempts?: number;
+}): Promise<R> {
+  for (let i = 0; i < (o.attempts ?? 5); i++) {
+    const current = await o.load();
+    if (!current) throw o.errors.notFound(o.id);
+    if (o.expectedRevision !== null && current.revision !== o.expectedRevision) throw o.errors.stale(o.id);
+    const result = await o.attempt(current);
+    if (result !== LOST_RACE) return result;
+    if (o.expectedRevision !== null) throw o.errors.stale(o.id);
+  }
+  throw o.errors.busy(o.id);
+}

@@ -11,14 +11,15 @@ import type { ProductDoc } from '../infra/models.js';
 import type { BrandDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toBrandMessage } from './messages.js';
 import { BRAND_MASK, maskedFields, validateBrand, type BrandFields } from './taxonomy-fields.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 export const BRAND_SUBJECTS = { changed: 'shop.catalog.brand_changed', deleted: 'shop.catalog.brand_deleted' } as const;
 
 /** The key that makes brand names unique regardless of case (and of Unicode spelling variants). */
 export const brandNameKey = (name: string) => name.normalize('NFKC').toLowerCase();
 
-const { notFound, stale, busy } = resourceErrors('brand');
+const errors = resourceErrors('brand');
+const { notFound } = errors;
 const nameTaken = (name: string) =>
   new DomainError('already_exists', 'BRAND_NAME_TAKEN', `a brand named ${name} already exists`, { name }, [{ field: 'brand.name', description: 'is already used by another brand (names are case-insensitive)' }]);
 const slugTaken = (slug: string) =>
@@ -101,71 +102,70 @@ export class Brands {
   async update(id: string, patch: BrandFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<Brand> {
     const given = { name: patch.name !== '', slug: patch.slug !== '', description: patch.description !== '', logo_url: patch.logoUrl !== '' };
     const masked = maskedFields(mask, BRAND_MASK, (f) => given[f]);
-    const expected = etag ? revisionOf(etag) : null;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.live(id);
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const next: BrandFields = { name: current.name, slug: current.slug ?? '', description: current.description, logoUrl: current.logoUrl };
-      if (masked.includes('name')) next.name = patch.name;
-      if (masked.includes('slug')) next.slug = patch.slug;
-      if (masked.includes('description')) next.description = patch.description;
-      if (masked.includes('logo_url')) next.logoUrl = patch.logoUrl;
-      const fields = validateBrand(next);
-      const now = new Date();
-      const after = { ...current, ...fields, nameKey: brandNameKey(fields.name), revision: current.revision + 1, updatedAt: now } as BrandDoc;
-      const brand = toBrandMessage(after);
-      let done = false;
-      try {
-        const result = await this.brands.updateOne(
-          { _id: id, revision: current.revision, deletedAt: null },
-          {
-            $set: { ...fields, nameKey: after.nameKey, revision: after.revision, updatedAt: now },
-            $push: outboxPush(this.changedEntry(brand, now), auditOutboxEntry(origin, 'brand.updated', target(id), { changed_fields: masked.join(',') })),
-          },
-          { timestamps: false },
-        );
-        done = result.modifiedCount === 1;
-      } catch (err) {
-        if (isNameConflict(err)) throw nameTaken(fields.name);
-        if (isDuplicateKey(err)) throw slugTaken(fields.slug);
-        throw err;
-      }
-      if (done) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors,
+      load: () => this.live(id),
+      attempt: async (current) => {
+        const next: BrandFields = { name: current.name, slug: current.slug ?? '', description: current.description, logoUrl: current.logoUrl };
+        if (masked.includes('name')) next.name = patch.name;
+        if (masked.includes('slug')) next.slug = patch.slug;
+        if (masked.includes('description')) next.description = patch.description;
+        if (masked.includes('logo_url')) next.logoUrl = patch.logoUrl;
+        const fields = validateBrand(next);
+        const now = new Date();
+        const after = { ...current, ...fields, nameKey: brandNameKey(fields.name), revision: current.revision + 1, updatedAt: now } as BrandDoc;
+        const brand = toBrandMessage(after);
+        try {
+          const result = await this.brands.updateOne(
+            { _id: id, revision: current.revision, deletedAt: null },
+            {
+              $set: { ...fields, nameKey: after.nameKey, revision: after.revision, updatedAt: now },
+              $push: outboxPush(this.changedEntry(brand, now), auditOutboxEntry(origin, 'brand.updated', target(id), { changed_fields: masked.join(',') })),
+            },
+            { timestamps: false },
+          );
+          if (result.modifiedCount !== 1) return LOST_RACE;
+        } catch (err) {
+          if (isNameConflict(err)) throw nameTaken(fields.name);
+          if (isDuplicateKey(err)) throw slugTaken(fields.slug);
+          throw err;
+        }
         this.onWrite();
         return brand;
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   /** Deletes a brand no product (of any status) uses; its name and slug are free again. */
   async delete(id: string, origin: AuditContext): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.live(id);
-      if (!current) throw notFound(id);
-      if (await this.products.exists({ brandId: id, deletedAt: null })) {
-        throw new DomainError('failed_precondition', 'BRAND_IN_USE', `brand ${id} is still used by products`, { brand_id: id });
-      }
-      const now = new Date();
-      const result = await this.brands.updateOne(
-        { _id: id, revision: current.revision, deletedAt: null },
-        {
-          $set: { deletedAt: now, updatedAt: now, revision: current.revision + 1 },
-          $unset: { nameKey: 1, slug: 1 },
-          $push: outboxPush(
-            outboxEntry(BRAND_SUBJECTS.deleted, 'shop.catalog.v1.BrandDeleted', BrandDeleted.encode({ brandId: id, occurTime: now }).finish()),
-            auditOutboxEntry(origin, 'brand.deleted', target(id), { name: current.name }),
-          ),
-        },
-        { timestamps: false },
-      );
-      if (result.modifiedCount === 1) {
+    await writeAtRevision({
+      id,
+      expectedRevision: null,
+      errors,
+      load: () => this.live(id),
+      attempt: async (current) => {
+        if (await this.products.exists({ brandId: id, deletedAt: null })) {
+          throw new DomainError('failed_precondition', 'BRAND_IN_USE', `brand ${id} is still used by products`, { brand_id: id });
+        }
+        const now = new Date();
+        const result = await this.brands.updateOne(
+          { _id: id, revision: current.revision, deletedAt: null },
+          {
+            $set: { deletedAt: now, updatedAt: now, revision: current.revision + 1 },
+            $unset: { nameKey: 1, slug: 1 },
+            $push: outboxPush(
+              outboxEntry(BRAND_SUBJECTS.deleted, 'shop.catalog.v1.BrandDeleted', BrandDeleted.encode({ brandId: id, occurTime: now }).finish()),
+              auditOutboxEntry(origin, 'brand.deleted', target(id), { name: current.name }),
+            ),
+          },
+          { timestamps: false },
+        );
+        if (result.modifiedCount !== 1) return LOST_RACE;
         this.onWrite();
-        return;
-      }
-    }
-    throw busy(id);
+        return undefined;
+      },
+    });
   }
 }

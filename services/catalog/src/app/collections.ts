@@ -11,9 +11,10 @@ import type { CollectionDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toCollectionMessage } from './messages.js';
 import type { Viewer } from './products.js';
 import { COLLECTION_MASK, maskedFields, validateCollection, type CollectionFields } from './taxonomy-fields.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
-const { notFound, stale, busy } = resourceErrors('collection');
+const errors = resourceErrors('collection');
+const { notFound } = errors;
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `another collection already has slug ${slug}`, { slug }, [{ field: 'collection.slug', description: 'is already used by another collection' }]);
 const target = (id: string) => ({ type: 'collection', id });
@@ -104,41 +105,38 @@ export class Collections {
   async update(id: string, patch: CollectionFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<Collection> {
     const given = { name: patch.name !== '', slug: patch.slug !== '', product_ids: patch.productIds.length > 0 };
     const masked = maskedFields(mask, COLLECTION_MASK, (f) => given[f]);
-    const expected = etag ? revisionOf(etag) : null;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.live(id);
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const next: CollectionFields = { name: current.name, slug: current.slug ?? '', productIds: [...current.productIds] };
-      if (masked.includes('name')) next.name = patch.name;
-      if (masked.includes('slug')) next.slug = patch.slug;
-      if (masked.includes('product_ids')) next.productIds = patch.productIds;
-      const fields = validateCollection(next);
-      if (masked.includes('product_ids')) await this.checkProducts(fields.productIds);
-      const now = new Date();
-      const after = { ...current, ...fields, revision: current.revision + 1, updatedAt: now } as CollectionDoc;
-      let done = false;
-      try {
-        const result = await this.collections.updateOne(
-          { _id: id, revision: current.revision, deletedAt: null },
-          {
-            $set: { ...fields, revision: after.revision, updatedAt: now },
-            $push: outboxPush(auditOutboxEntry(origin, 'collection.updated', target(id), { changed_fields: masked.join(',') })),
-          },
-          { timestamps: false },
-        );
-        done = result.modifiedCount === 1;
-      } catch (err) {
-        if (isDuplicateKey(err)) throw slugTaken(fields.slug);
-        throw err;
-      }
-      if (done) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors,
+      load: () => this.live(id),
+      attempt: async (current) => {
+        const next: CollectionFields = { name: current.name, slug: current.slug ?? '', productIds: [...current.productIds] };
+        if (masked.includes('name')) next.name = patch.name;
+        if (masked.includes('slug')) next.slug = patch.slug;
+        if (masked.includes('product_ids')) next.productIds = patch.productIds;
+        const fields = validateCollection(next);
+        if (masked.includes('product_ids')) await this.checkProducts(fields.productIds);
+        const now = new Date();
+        const after = { ...current, ...fields, revision: current.revision + 1, updatedAt: now } as CollectionDoc;
+        try {
+          const result = await this.collections.updateOne(
+            { _id: id, revision: current.revision, deletedAt: null },
+            {
+              $set: { ...fields, revision: after.revision, updatedAt: now },
+              $push: outboxPush(auditOutboxEntry(origin, 'collection.updated', target(id), { changed_fields: masked.join(',') })),
+            },
+            { timestamps: false },
+          );
+          if (result.modifiedCount !== 1) return LOST_RACE;
+        } catch (err) {
+          if (isDuplicateKey(err)) throw slugTaken(fields.slug);
+          throw err;
+        }
         this.onWrite();
         return toCollectionMessage(after);
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   async delete(id: string, origin: AuditContext): Promise<void> {
