@@ -14,7 +14,7 @@ import type { ProductDoc } from '../infra/models.js';
 import type { CategoryDoc, TaxonomyModels } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toCategoryMessage } from './messages.js';
 import { CATEGORY_MASK, maskedFields, validateCategory, type CategoryFields } from './taxonomy-fields.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 export const CATEGORY_SUBJECTS = { changed: 'shop.catalog.category_changed', deleted: 'shop.catalog.category_deleted' } as const;
 
@@ -23,7 +23,8 @@ const LEASE_MS = 30_000;
 const LEASE_WAIT_MS = 10_000;
 const REPAIR_PASSES = 10;
 
-const { notFound, stale, busy } = resourceErrors('category');
+const errors = resourceErrors('category');
+const { notFound, stale, busy } = errors;
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `a sibling category already has slug ${slug}`, { slug }, [{ field: 'category.slug', description: 'is already used by a category with the same parent' }]);
 const noParent = (id: string) =>
@@ -297,33 +298,35 @@ export class Categories {
 
   /** Deletes a leaf category no product is in; its slug is freed for its siblings. */
   async delete(id: string, origin: AuditContext): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.live(id);
-      if (!current) throw notFound(id);
-      if (await this.models.categories.exists({ parentId: id, deletedAt: null })) {
-        throw new DomainError('failed_precondition', 'CATEGORY_HAS_CHILDREN', `category ${id} has subcategories; move or delete them first`, { category_id: id });
-      }
-      if (await this.products.exists({ categoryPath: id, deletedAt: null })) {
-        throw new DomainError('failed_precondition', 'CATEGORY_HAS_PRODUCTS', `category ${id} still has products`, { category_id: id });
-      }
-      const now = new Date();
-      const result = await this.models.categories.updateOne(
-        { _id: id, revision: current.revision, deletedAt: null },
-        {
-          // The sibling-slug index needs some slug; `~` cannot occur in a client's slug.
-          $set: { deletedAt: now, deletedSlug: current.slug, slug: `~${id}`, updatedAt: now, revision: current.revision + 1 },
-          $push: outboxPush(
-            outboxEntry(CATEGORY_SUBJECTS.deleted, 'shop.catalog.v1.CategoryDeleted', CategoryDeleted.encode({ categoryId: id, occurTime: now }).finish()),
-            auditOutboxEntry(origin, 'category.deleted', target(id), { slug: current.slug }),
-          ),
-        },
-        { timestamps: false },
-      );
-      if (result.modifiedCount === 1) {
+    await writeAtRevision({
+      id,
+      expectedRevision: null,
+      errors,
+      load: () => this.live(id),
+      attempt: async (current) => {
+        if (await this.models.categories.exists({ parentId: id, deletedAt: null })) {
+          throw new DomainError('failed_precondition', 'CATEGORY_HAS_CHILDREN', `category ${id} has subcategories; move or delete them first`, { category_id: id });
+        }
+        if (await this.products.exists({ categoryPath: id, deletedAt: null })) {
+          throw new DomainError('failed_precondition', 'CATEGORY_HAS_PRODUCTS', `category ${id} still has products`, { category_id: id });
+        }
+        const now = new Date();
+        const result = await this.models.categories.updateOne(
+          { _id: id, revision: current.revision, deletedAt: null },
+          {
+            // The sibling-slug index needs some slug; `~` cannot occur in a client's slug.
+            $set: { deletedAt: now, deletedSlug: current.slug, slug: `~${id}`, updatedAt: now, revision: current.revision + 1 },
+            $push: outboxPush(
+              outboxEntry(CATEGORY_SUBJECTS.deleted, 'shop.catalog.v1.CategoryDeleted', CategoryDeleted.encode({ categoryId: id, occurTime: now }).finish()),
+              auditOutboxEntry(origin, 'category.deleted', target(id), { slug: current.slug }),
+            ),
+          },
+          { timestamps: false },
+        );
+        if (result.modifiedCount !== 1) return LOST_RACE;
         this.onWrite();
-        return;
-      }
-    }
-    throw busy(id);
+        return undefined;
+      },
+    });
   }
 }

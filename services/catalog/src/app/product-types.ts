@@ -11,7 +11,7 @@ import type { ProductDoc } from '../infra/models.js';
 import type { ProductTypeDoc } from '../infra/taxonomy-models.js';
 import { isObjectId, revisionOf, toProductTypeMessage } from './messages.js';
 import { maskedFields } from './taxonomy-fields.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 /** What staff write about a product type. */
 export interface ProductTypeFields {
@@ -31,7 +31,8 @@ export function validateProductType(input: ProductTypeFields): ProductTypeFields
 }
 
 const nameKey = (name: string) => name.normalize('NFKC').toLowerCase();
-const { notFound, stale, busy } = resourceErrors('product type');
+const errors = resourceErrors('product type');
+const { notFound } = errors;
 const nameTaken = (name: string) =>
   new DomainError('already_exists', 'PRODUCT_TYPE_NAME_TAKEN', `a product type named ${name} already exists`, { name }, [{ field: 'product_type.name', description: 'is already used by another product type' }]);
 const target = (id: string) => ({ type: 'product_type', id });
@@ -114,39 +115,36 @@ export class ProductTypes {
   async update(id: string, patch: ProductTypeFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<ProductType> {
     const given = { name: patch.name !== '', attributes: patch.attributes.length > 0 };
     const masked = maskedFields(mask, PRODUCT_TYPE_MASK, (f) => given[f]);
-    const expected = etag ? revisionOf(etag) : null;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.find(id);
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const fields = validateProductType({
-        name: masked.includes('name') ? patch.name : current.name,
-        attributes: masked.includes('attributes') ? patch.attributes : current.attributes,
-      });
-      await this.checkStillUsed(id, current.attributes, fields.attributes);
-      const now = new Date();
-      const after = { ...current, ...fields, nameKey: nameKey(fields.name), revision: current.revision + 1, updatedAt: now } as ProductTypeDoc;
-      let done = false;
-      try {
-        const result = await this.types.updateOne(
-          { _id: id, revision: current.revision },
-          {
-            $set: { ...fields, nameKey: after.nameKey, revision: after.revision, updatedAt: now },
-            $push: outboxPush(auditOutboxEntry(origin, 'product_type.updated', target(id), { changed_fields: masked.join(',') })),
-          },
-          { timestamps: false },
-        );
-        done = result.modifiedCount === 1;
-      } catch (err) {
-        if (isDuplicateKey(err)) throw nameTaken(fields.name);
-        throw err;
-      }
-      if (done) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors,
+      load: () => this.find(id),
+      attempt: async (current) => {
+        const fields = validateProductType({
+          name: masked.includes('name') ? patch.name : current.name,
+          attributes: masked.includes('attributes') ? patch.attributes : current.attributes,
+        });
+        await this.checkStillUsed(id, current.attributes, fields.attributes);
+        const now = new Date();
+        const after = { ...current, ...fields, nameKey: nameKey(fields.name), revision: current.revision + 1, updatedAt: now } as ProductTypeDoc;
+        try {
+          const result = await this.types.updateOne(
+            { _id: id, revision: current.revision },
+            {
+              $set: { ...fields, nameKey: after.nameKey, revision: after.revision, updatedAt: now },
+              $push: outboxPush(auditOutboxEntry(origin, 'product_type.updated', target(id), { changed_fields: masked.join(',') })),
+            },
+            { timestamps: false },
+          );
+          if (result.modifiedCount !== 1) return LOST_RACE;
+        } catch (err) {
+          if (isDuplicateKey(err)) throw nameTaken(fields.name);
+          throw err;
+        }
         this.onWrite();
         return toProductTypeMessage(after);
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 }
