@@ -1,5 +1,6 @@
 import type { User } from '../../../../gen/shop/identity/v1/identity_service.js';
 import { DomainError } from '../../../platform/src/errors.js';
+import { LOST_RACE, writeAtRevision, type ResourceErrors } from '../../../platform/src/resource-errors.js';
 import { toUserMessage, userFieldAad } from '../api/mapping.js';
 import { parseProfileMask, validateProfileChange, type ProfileChange, type ProfilePatch } from '../domain/profile.js';
 import type { UserDoc } from '../infra/models.js';
@@ -26,7 +27,12 @@ export function revisionOf(etag: string): number {
   return Number(match[2]);
 }
 
-const staleAccount = () => new DomainError('aborted', 'ETAG_MISMATCH', 'your account was changed meanwhile; re-read it and retry');
+/** The caller's own account speaks of "your account", not of an id. */
+const ACCOUNT_ERRORS: ResourceErrors = {
+  notFound: () => userNotFound(),
+  stale: () => new DomainError('aborted', 'ETAG_MISMATCH', 'your account was changed meanwhile; re-read it and retry'),
+  busy: () => new DomainError('aborted', 'CONCURRENT_UPDATES', 'your account is being changed concurrently; retry'),
+};
 
 /** The caller's own profile. */
 export async function getProfile(deps: IdentityDeps, userId: string): Promise<User> {
@@ -43,28 +49,28 @@ export async function getProfile(deps: IdentityDeps, userId: string): Promise<Us
 export async function updateProfile(deps: IdentityDeps, userId: string, patch: ProfilePatch, mask: readonly string[] | undefined, etag: string): Promise<User> {
   const fields = parseProfileMask(mask, patch);
   const change = validateProfileChange(patch, fields);
-  const expected = etag ? revisionOf(etag) : null;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await loadAccount(deps, userId, { forWrite: true });
-    if (expected !== null && current.revision !== expected) throw staleAccount();
-    if (fields.length === 0) return toUserMessage(current, deps.crypto);
-    await assertOwnAddresses(deps, userId, change);
-    const { set, unset } = profileUpdate(deps, userId, change);
-    const result = await deps.models.users.updateOne(
-      { _id: userId, revision: current.revision, state: 'active' },
-      { $set: { ...set, updatedAt: new Date() }, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
-      { timestamps: false },
-    );
-    if (result.modifiedCount === 1) {
+  return writeAtRevision({
+    id: userId,
+    expectedRevision: etag ? revisionOf(etag) : null,
+    errors: ACCOUNT_ERRORS,
+    load: () => loadAccount(deps, userId, { forWrite: true }),
+    attempt: async (current) => {
+      if (fields.length === 0) return toUserMessage(current, deps.crypto);
+      await assertOwnAddresses(deps, userId, change);
+      const { set, unset } = profileUpdate(deps, userId, change);
+      const result = await deps.models.users.updateOne(
+        { _id: userId, revision: current.revision, state: 'active' },
+        { $set: { ...set, updatedAt: new Date() }, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
+        { timestamps: false },
+      );
+      if (result.modifiedCount !== 1) return LOST_RACE;
       await dropDanglingDefaults(deps, userId, [
         { field: 'default_shipping_address_id', id: change.defaultShippingAddressId },
         { field: 'default_billing_address_id', id: change.defaultBillingAddressId },
       ]);
       return getProfile(deps, userId);
-    }
-    if (expected !== null) throw staleAccount();
-  }
-  throw new DomainError('aborted', 'CONCURRENT_UPDATES', 'your account is being changed concurrently; retry');
+    },
+  });
 }
 
 function profileUpdate(deps: IdentityDeps, userId: string, change: ProfileChange): { set: Record<string, unknown>; unset: Record<string, 1> } {

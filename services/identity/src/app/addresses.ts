@@ -15,7 +15,7 @@ import {
 import type { AddressDoc } from '../infra/models.js';
 import { clearDefaultsPointingAt, dropDanglingDefaults, loadAccount, revisionOf, userNotFound } from './account.js';
 import type { FieldCrypto, IdentityDeps } from './deps.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 /**
  * The AAD of an encrypted address field: its owner, the address and the field. A
@@ -26,7 +26,8 @@ export const addressFieldAad = (userId: string, addressId: string, field: string
 /** Document keys of the encrypted fields. */
 const ENC_KEY = { full_name: 'fullNameEnc', company: 'companyEnc', line1: 'line1Enc', line2: 'line2Enc', phone: 'phoneEnc' } as const;
 
-const { notFound, stale, busy } = resourceErrors('address');
+const ADDRESS_ERRORS = resourceErrors('address');
+const { notFound } = ADDRESS_ERRORS;
 
 /** What a create may also do to the account: make the new address a default. */
 export interface NewAddressDefaults {
@@ -108,31 +109,29 @@ export class AddressBook {
    */
   async update(userId: string, id: string, patch: AddressFields, mask: readonly string[] | undefined, etag: string): Promise<Address> {
     const fields = parseAddressMask(mask, patch);
-    const expected = etag ? revisionOf(etag) : null;
     await loadAccount(this.deps, userId, { forWrite: true });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.deps.models.addresses.findOne({ _id: id, userId }).lean<AddressDoc>();
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      if (fields.length === 0) return toAddressMessage(current, this.deps.crypto);
-      const next = validateAddress(applyAddressPatch(fieldsOf(current, this.deps.crypto), patch, fields));
-      const now = new Date();
-      const encrypted = this.encrypted(userId, id, next);
-      const unset = Object.fromEntries(Object.values(ENC_KEY).filter((k) => !(k in encrypted)).map((k) => [k, 1]));
-      const set = { ...encrypted, city: next.city, region: next.region, postalCode: next.postalCode, countryCode: next.countryCode, updatedAt: now };
-      const result = await this.deps.models.addresses.updateOne(
-        { _id: id, userId, revision: current.revision },
-        { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
-        { timestamps: false },
-      );
-      if (result.modifiedCount === 1) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors: ADDRESS_ERRORS,
+      load: () => this.deps.models.addresses.findOne({ _id: id, userId }).lean<AddressDoc>(),
+      attempt: async (current) => {
+        if (fields.length === 0) return toAddressMessage(current, this.deps.crypto);
+        const next = validateAddress(applyAddressPatch(fieldsOf(current, this.deps.crypto), patch, fields));
+        const encrypted = this.encrypted(userId, id, next);
+        const unset = Object.fromEntries(Object.values(ENC_KEY).filter((k) => !(k in encrypted)).map((k) => [k, 1]));
+        const set = { ...encrypted, city: next.city, region: next.region, postalCode: next.postalCode, countryCode: next.countryCode, updatedAt: new Date() };
+        const result = await this.deps.models.addresses.updateOne(
+          { _id: id, userId, revision: current.revision },
+          { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
+          { timestamps: false },
+        );
+        if (result.modifiedCount !== 1) return LOST_RACE;
         const after = { ...current, ...set, revision: current.revision + 1 } as AddressDoc;
         for (const k of Object.keys(unset)) delete (after as unknown as Record<string, unknown>)[k];
         return toAddressMessage(after, this.deps.crypto);
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   /** Removes an address; if it was a default, that default is cleared on the account. */

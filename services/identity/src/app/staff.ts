@@ -10,7 +10,7 @@ import { assertMayManage, assertNotSelfLockout, roleChanges, sameRoles, validate
 import type { UserDoc, UserState } from '../infra/users.js';
 import type { IdentityDeps } from './deps.js';
 import { revokeSessions } from './sessions.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 /**
  * Account administration for staff: list and read accounts, change names and roles,
@@ -24,7 +24,8 @@ export const USER_UPDATED_SUBJECT = 'shop.identity.user_updated';
 /** Never read what staff screens must not show; mfa.secretEnc stays only to tell whether MFA is on. */
 const STAFF_PROJECTION = { passwordHash: 0, outbox: 0, 'mfa.pendingSecretEnc': 0, 'mfa.recoveryCodeHashes': 0, 'mfa.lastUsedStep': 0 } as const;
 
-const { notFound, stale, busy } = resourceErrors('user');
+const USER_ERRORS = resourceErrors('user');
+const { notFound } = USER_ERRORS;
 const deleted = (id: string) => new DomainError('failed_precondition', 'USER_DELETED', `user ${id} was erased and cannot be changed`, { user_id: id });
 
 /** Who acts: the staff member (or service account) behind the call. */
@@ -121,37 +122,38 @@ function validatePatch(patch: UserPatch): UserPatch {
 export async function updateUser(deps: IdentityDeps, ctx: CallContext, id: string, input: UserPatch, expectedRevision: number | null): Promise<UserDoc> {
   const actor = actorOf(ctx);
   const patch = validatePatch(input);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await getUser(deps, id);
-    if (current.state === 'deleted') throw deleted(id);
-    if (expectedRevision !== null && current.revision !== expectedRevision) throw stale(id);
-    const roles = patch.roles ?? current.roles;
-    const displayName = patch.displayName ?? current.displayName;
-    const rolesChanged = !sameRoles(roles, current.roles);
-    const changes = roleChanges(current.roles, roles);
-    assertMayManage(actor.permissions, current.roles, [...changes.added, ...changes.removed]);
-    if (id === actor.userId) assertNotSelfLockout(current.roles, roles);
-    if (!rolesChanged && displayName === current.displayName) return current;
+  return writeAtRevision({
+    id,
+    expectedRevision,
+    errors: USER_ERRORS,
+    load: () => getUser(deps, id),
+    attempt: async (current) => {
+      if (current.state === 'deleted') throw deleted(id);
+      const roles = patch.roles ?? current.roles;
+      const displayName = patch.displayName ?? current.displayName;
+      const rolesChanged = !sameRoles(roles, current.roles);
+      const changes = roleChanges(current.roles, roles);
+      assertMayManage(actor.permissions, current.roles, [...changes.added, ...changes.removed]);
+      if (id === actor.userId) assertNotSelfLockout(current.roles, roles);
+      if (!rolesChanged && displayName === current.displayName) return current;
 
-    const now = new Date();
-    const outbox: OutboxEntry[] = [];
-    if (rolesChanged) {
-      outbox.push(userUpdatedEntry(id, roles, current.state, now));
-      outbox.push(auditOutboxEntry(ctx, 'user.roles_changed', userTarget(id), { before: current.roles.join(','), after: roles.join(','), added: changes.added.join(','), removed: changes.removed.join(',') }));
-    }
-    if (displayName !== current.displayName) outbox.push(auditOutboxEntry(ctx, 'user.display_name_changed', userTarget(id), {}));
-    const updated = await deps.models.users.findOneAndUpdate(
-      { _id: id, revision: current.revision, state: { $ne: 'deleted' } },
-      { $set: { roles, displayName, updatedAt: now }, $inc: { revision: 1 }, $push: { outbox: { $each: outbox } } },
-      { returnDocument: 'after', projection: STAFF_PROJECTION, timestamps: false },
-    ).lean<UserDoc>();
-    if (updated) {
+      const now = new Date();
+      const outbox: OutboxEntry[] = [];
+      if (rolesChanged) {
+        outbox.push(userUpdatedEntry(id, roles, current.state, now));
+        outbox.push(auditOutboxEntry(ctx, 'user.roles_changed', userTarget(id), { before: current.roles.join(','), after: roles.join(','), added: changes.added.join(','), removed: changes.removed.join(',') }));
+      }
+      if (displayName !== current.displayName) outbox.push(auditOutboxEntry(ctx, 'user.display_name_changed', userTarget(id), {}));
+      const updated = await deps.models.users.findOneAndUpdate(
+        { _id: id, revision: current.revision, state: { $ne: 'deleted' } },
+        { $set: { roles, displayName, updatedAt: now }, $inc: { revision: 1 }, $push: { outbox: { $each: outbox } } },
+        { returnDocument: 'after', projection: STAFF_PROJECTION, timestamps: false },
+      ).lean<UserDoc>();
+      if (!updated) return LOST_RACE;
       deps.onWrite();
       return updated;
-    }
-    if (expectedRevision !== null) throw stale(id);
-  }
-  throw busy(id);
+    },
+  });
 }
 
 /**
@@ -180,27 +182,30 @@ export async function enableUser(deps: IdentityDeps, ctx: CallContext, id: strin
 
 async function setState(deps: IdentityDeps, ctx: CallContext, id: string, from: UserState, to: UserState, action: string, details: Record<string, string>): Promise<UserDoc> {
   const actor = actorOf(ctx);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await getUser(deps, id);
-    if (current.state === 'deleted') throw deleted(id);
-    assertMayManage(actor.permissions, current.roles);
-    if (current.state === to) return current;
-    const now = new Date();
-    const set: Record<string, unknown> = { state: to, updatedAt: now };
-    if (to === 'disabled') set['sessionsValidAfter'] = now;
-    const updated = await deps.models.users.findOneAndUpdate(
-      { _id: id, state: from, revision: current.revision },
-      {
-        $set: set,
-        $inc: { revision: 1 },
-        $push: { outbox: { $each: [userUpdatedEntry(id, current.roles, to, now), auditOutboxEntry(ctx, action, userTarget(id), details)] } },
-      },
-      { returnDocument: 'after', projection: STAFF_PROJECTION, timestamps: false },
-    ).lean<UserDoc>();
-    if (updated) {
+  return writeAtRevision({
+    id,
+    expectedRevision: null,
+    errors: USER_ERRORS,
+    load: () => getUser(deps, id),
+    attempt: async (current) => {
+      if (current.state === 'deleted') throw deleted(id);
+      assertMayManage(actor.permissions, current.roles);
+      if (current.state === to) return current;
+      const now = new Date();
+      const set: Record<string, unknown> = { state: to, updatedAt: now };
+      if (to === 'disabled') set['sessionsValidAfter'] = now;
+      const updated = await deps.models.users.findOneAndUpdate(
+        { _id: id, state: from, revision: current.revision },
+        {
+          $set: set,
+          $inc: { revision: 1 },
+          $push: { outbox: { $each: [userUpdatedEntry(id, current.roles, to, now), auditOutboxEntry(ctx, action, userTarget(id), details)] } },
+        },
+        { returnDocument: 'after', projection: STAFF_PROJECTION, timestamps: false },
+      ).lean<UserDoc>();
+      if (!updated) return LOST_RACE;
       deps.onWrite();
       return updated;
-    }
-  }
-  throw busy(id);
+    },
+  });
 }
