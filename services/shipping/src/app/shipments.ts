@@ -123,7 +123,9 @@ export class Shipments {
         labelUrl: label.labelUrl,
         methodId: input.methodId,
         status: ShipmentStatus.SHIPMENT_STATUS_LABEL_CREATED,
-        statusTime: at,
+        // No carrier or staff status yet: the first scan moves the status whatever its
+        // clock says (a carrier's clock may run behind ours).
+        statusTime: new Date(0),
         lines: plan,
         countryCode: destination.countryCode,
         region: destination.region,
