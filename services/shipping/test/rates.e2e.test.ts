@@ -116,6 +116,9 @@ describe('rate cards and quotes through the edge', () => {
     assert.deepEqual(violatedFields(method.body), ['method.carrier', 'method.rates[0].bands']);
     const noZone = await api('POST', '/v1/shipping-methods', { token, json: { zoneId: 'a'.repeat(24), name: 'X', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', maxBusinessDays: 1, rates: [{ currencyCode: 'EUR', amountMinor: 1 }] } });
     assert.deepEqual(violatedFields(noZone.body), ['method.zone_id']);
+    const twice = await api('POST', '/v1/shipping-methods', { token, json: { zoneId, name: 'express', kind: 'SHIPPING_METHOD_KIND_EXPRESS', rateType: 'RATE_TYPE_FLAT', maxBusinessDays: 1, rates: [{ currencyCode: 'EUR', amountMinor: 1 }] } });
+    assert.equal(twice.status, 409);
+    assert.equal(errorReason(twice.body), 'METHOD_NAME_TAKEN');
   });
 
   test('rate cards need fulfilment.manage: 401 anonymous, 403 customers', async () => {

@@ -2,7 +2,8 @@ import { Types, type Model } from 'mongoose';
 import type { ListShippingMethodsRequest } from '../../../../gen/shop/shipping/v1/shipping_service.js';
 import type { ShippingMethod } from '../../../../gen/shop/shipping/v1/shipping.js';
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
-import { invalidArgument } from '../../../platform/src/errors.js';
+import { DomainError, invalidArgument } from '../../../platform/src/errors.js';
+import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import { expectedRevision, maskedFields } from '../../../platform/src/etag.js';
 import { outboxPush } from '../../../platform/src/events/index.js';
 import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
@@ -22,6 +23,9 @@ const KEY: Record<MaskField, keyof MethodFields> = {
   max_business_days: 'maxBusinessDays', carrier: 'carrier', warehouse_id: 'warehouseId', max_weight_grams: 'maxWeightGrams', volumetric_divisor: 'volumetricDivisor', active: 'active',
 };
 const target = (id: string) => ({ type: 'shipping_method', id });
+const nameKey = (name: string) => name.normalize('NFKC').toLowerCase();
+const nameTaken = (name: string) =>
+  new DomainError('already_exists', 'METHOD_NAME_TAKEN', `the zone already has a shipping method named ${name}`, { name }, [{ field: 'method.name', description: 'is already used by another method of this zone' }]);
 const zoneMissing = (zoneId: string) => invalidArgument([{ field: 'method.zone_id', description: `no shipping zone ${zoneId}` }]);
 
 /** Shipping methods: staff CRUD; each method belongs to a live zone. */
@@ -43,8 +47,13 @@ export class ShippingMethods {
     if (!(await this.zones.live(fields.zoneId))) throw zoneMissing(fields.zoneId);
     const _id = new Types.ObjectId();
     const now = new Date();
-    const doc = { _id, ...fields, revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as MethodDoc;
-    await this.methods.create({ ...doc, outbox: [auditOutboxEntry(origin, 'shipping_method.created', target(_id.toHexString()), { name: fields.name, zone_id: fields.zoneId })] });
+    const doc = { _id, ...fields, nameKey: nameKey(fields.name), revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as MethodDoc;
+    try {
+      await this.methods.create({ ...doc, outbox: [auditOutboxEntry(origin, 'shipping_method.created', target(_id.toHexString()), { name: fields.name, zone_id: fields.zoneId })] });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw nameTaken(fields.name);
+      throw err;
+    }
     this.onWrite();
     return toMethodMessage(doc);
   }
@@ -86,11 +95,17 @@ export class ShippingMethods {
         const fields = validateMethod(next, this.carrierCodes());
         if (masked.includes('zone_id') && !(await this.zones.live(fields.zoneId))) throw zoneMissing(fields.zoneId);
         const now = new Date();
-        const result = await this.methods.updateOne(
-          { _id: id, revision: current.revision, deletedAt: null },
-          { $set: { ...fields, revision: current.revision + 1, updatedAt: now }, $push: outboxPush(auditOutboxEntry(origin, 'shipping_method.updated', target(id), { changed_fields: masked.join(',') })) },
-          { timestamps: false },
-        );
+        let result;
+        try {
+          result = await this.methods.updateOne(
+            { _id: id, revision: current.revision, deletedAt: null },
+            { $set: { ...fields, nameKey: nameKey(fields.name), revision: current.revision + 1, updatedAt: now }, $push: outboxPush(auditOutboxEntry(origin, 'shipping_method.updated', target(id), { changed_fields: masked.join(',') })) },
+            { timestamps: false },
+          );
+        } catch (err) {
+          if (isDuplicateKey(err)) throw nameTaken(fields.name);
+          throw err;
+        }
         if (result.modifiedCount !== 1) return LOST_RACE;
         this.onWrite();
         return toMethodMessage({ ...current, ...fields, revision: current.revision + 1, updatedAt: now });
@@ -108,7 +123,7 @@ export class ShippingMethods {
         const now = new Date();
         const result = await this.methods.updateOne(
           { _id: id, revision: current.revision, deletedAt: null },
-          { $set: { deletedAt: now, updatedAt: now, revision: current.revision + 1 }, $push: outboxPush(auditOutboxEntry(origin, 'shipping_method.deleted', target(id), { name: current.name })) },
+          { $set: { deletedAt: now, updatedAt: now, revision: current.revision + 1, nameKey: `deleted:${id}` }, $push: outboxPush(auditOutboxEntry(origin, 'shipping_method.deleted', target(id), { name: current.name })) },
           { timestamps: false },
         );
         if (result.modifiedCount !== 1) return LOST_RACE;

@@ -27,6 +27,8 @@ export interface MethodDoc extends Versioned {
   _id: Types.ObjectId;
   zoneId: string;
   name: string;
+  /** Lower-cased name, unique within the zone; `deleted:<id>` once deleted, which frees the name. */
+  nameKey: string;
   description: string;
   kind: ShippingMethodKind;
   rateType: RateType;
@@ -113,6 +115,7 @@ const methodSchema = new Schema<MethodDoc>(
   {
     zoneId: { type: String, required: true },
     name: { type: String, required: true },
+    nameKey: { type: String, required: true },
     description: { type: String, default: '' },
     kind: Number,
     rateType: Number,
@@ -129,6 +132,7 @@ const methodSchema = new Schema<MethodDoc>(
   },
   options,
 );
+methodSchema.index({ zoneId: 1, nameKey: 1 }, { unique: true });
 methodSchema.index({ zoneId: 1, deletedAt: 1 });
 
 const eventSchema = new Schema<TimelineEvent>({ id: String, status: Number, occurTime: Date, location: String, description: String, source: String }, { _id: false });
