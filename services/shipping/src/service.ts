@@ -4,7 +4,7 @@ import { domainStream, startOutboxRelay } from '../../platform/src/events/index.
 import { defineService } from '../../platform/src/runtime.js';
 import { shippingHandlers } from './api/handlers.js';
 import { ShippingMethods } from './app/methods.js';
-import { ShippingQuotes } from './app/quotes.js';
+import { RateCardCache, ShippingQuotes } from './app/quotes.js';
 import { Shipments } from './app/shipments.js';
 import { ShippingZones } from './app/zones.js';
 import { CarrierRegistry } from './carriers/registry.js';
@@ -48,9 +48,14 @@ export const shippingService = defineService({
     const models = shippingModels(db);
     const relay = startOutboxRelay({ js: nats.js, models: [models.zones, models.methods, models.orders], logger });
     const kick = () => relay.kick();
-    const zones = new ShippingZones(models.zones, models.methods, kick);
-    const methods = new ShippingMethods(models.methods, zones, () => carriers.codes, kick);
-    const quotes = new ShippingQuotes(models.zones, models.methods);
+    const rateCard = new RateCardCache(models.zones, models.methods);
+    const rateCardWritten = () => {
+      rateCard.invalidate();
+      kick();
+    };
+    const zones = new ShippingZones(models.zones, models.methods, rateCardWritten);
+    const methods = new ShippingMethods(models.methods, zones, () => carriers.codes, rateCardWritten);
+    const quotes = new ShippingQuotes(rateCard);
     const shipments = new Shipments(models, carriers, fieldCipher, kick);
     logger.info('shipping carriers', { carriers: carriers.codes.join(',') });
     return { handlers: shippingHandlers(zones, methods, quotes, shipments), stop: () => relay.stop() };
