@@ -24,16 +24,21 @@ const unauthenticated = () => new DomainError('unauthenticated', 'INVALID_WEBHOO
  * "location","description"}]}; statuses are our names (in_transit, delivered, ...).
  */
 export class WebhookCarrier implements Carrier {
-  constructor(private readonly settings: WebhookCarrierSettings) {}
+  // An ES private field: not an own property, so neither JSON nor util.inspect shows the secrets.
+  readonly #settings: WebhookCarrierSettings;
+
+  constructor(settings: WebhookCarrierSettings) {
+    this.#settings = settings;
+  }
 
   get code(): string {
-    return this.settings.code;
+    return this.#settings.code;
   }
 
   async createShipment(req: LabelRequest): Promise<Label> {
     const trackingNumber = normalizeTrackingNumber(req.trackingNumber);
     if (trackingNumber === '') throw invalidArgument([{ field: 'tracking_number', description: `is required for carrier ${this.code}` }]);
-    const problem = trackingNumberProblem(this.code, trackingNumber, this.settings.trackingPattern ?? /^[A-Z0-9][A-Z0-9-]{3,39}$/);
+    const problem = trackingNumberProblem(this.code, trackingNumber, this.#settings.trackingPattern ?? /^[A-Z0-9][A-Z0-9-]{3,39}$/);
     if (problem) throw invalidArgument([{ field: 'tracking_number', description: problem }]);
     return { trackingNumber, labelUrl: '' };
   }
@@ -48,7 +53,7 @@ export class WebhookCarrier implements Carrier {
 
   parseWebhook(rawBody: Uint8Array, header: (name: string) => string | undefined, now: Date): TrackingUpdate[] {
     const signature = header(SIGNATURE_HEADER) ?? '';
-    if (!verifyWebhookSignature(signature, rawBody, this.settings.secrets, Math.floor(now.getTime() / 1000))) throw unauthenticated();
+    if (!verifyWebhookSignature(signature, rawBody, this.#settings.secrets, Math.floor(now.getTime() / 1000))) throw unauthenticated();
     // Authenticated from here on: errors may say what is wrong with the body.
     let parsed: unknown;
     try {
