@@ -7,7 +7,7 @@ import type { ShippingMethods } from '../app/methods.js';
 import type { ShippingQuotes } from '../app/quotes.js';
 import type { Shipments } from '../app/shipments.js';
 import type { ShippingZones } from '../app/zones.js';
-import type { MethodFields } from '../domain/rates.js';
+import { actualWeight, type MethodFields } from '../domain/rates.js';
 import type { ZoneFields } from '../domain/zones.js';
 
 const required = (field: string) => invalidArgument([{ field, description: 'is required' }]);
@@ -66,12 +66,9 @@ export function shippingHandlers(zones: ShippingZones, methods: ShippingMethods,
     },
     quoteShipping: async (req) => {
       const to = addressFields(req.destination);
-      const list = await quotes.quote(
-        { countryCode: to.countryCode, region: to.region, postalCode: to.postalCode },
-        { items: req.items.map((i) => ({ ...i })), subtotal: req.subtotal ?? { currencyCode: '', amountMinor: 0 } },
-        req.methodId.trim(),
-      );
-      return { quotes: list, actualWeightGrams: req.items.reduce((sum, i) => sum + i.weightGrams * i.quantity, 0) };
+      const parcel = { items: req.items.map((i) => ({ ...i })), subtotal: req.subtotal ?? { currencyCode: '', amountMinor: 0 } };
+      const list = await quotes.quote({ countryCode: to.countryCode, region: to.region, postalCode: to.postalCode }, parcel, req.methodId.trim());
+      return { quotes: list, actualWeightGrams: actualWeight(parcel.items) };
     },
     validateAddress: async (req) => validateAddress(addressFields(req.address), 'address.'),
     createShipment: async (req, ctx) =>
