@@ -36,6 +36,7 @@ export const shippingService = defineService({
     // Signed-in: the use case lets customers see their own shipments and staff all of them.
     getShipment: AUTHENTICATED,
     listOrderShipments: AUTHENTICATED,
+    listShipments: manage,
     addTrackingEvent: manage,
     cancelShipment: manage,
     // Carriers have no token: the HMAC signature over the raw body is their credential.

@@ -73,6 +73,29 @@ describe('shipments', () => {
     assert.deepEqual([units(final, 'l1'), units(final, 'l2')], [3, 1]);
   });
 
+  test('staff list shipments by warehouse and status, page by page; customers may not', async () => {
+    const customer = await newCustomer();
+    const token = await admin();
+    const warehouseId = `wh-${Math.random().toString(36).slice(2, 10)}`;
+    const ids: string[] = [];
+    for (let o = 0; o < 3; o++) {
+      const order = newOrder([['MUG', 2]]);
+      for (let k = 0; k < 2; k++) ids.push(ok(await ship(order, customer.id, { warehouseId, lines: [{ orderLineId: 'l1', quantity: 1 }] })).id);
+    }
+    ok(await api('POST', `/v1/shipments/${ids[0]}:cancel`, { token, json: {} }));
+    const seen: string[] = [];
+    let pageToken = '';
+    for (let page = 0; page < 10; page++) {
+      const res = ok(await api('GET', `/v1/shipments?warehouseId=${warehouseId}&status=SHIPMENT_STATUS_LABEL_CREATED&pageSize=2${pageToken ? `&pageToken=${pageToken}` : ''}`, { token }));
+      assert.ok(res.shipments.length <= 2);
+      seen.push(...res.shipments.map((s: any) => s.id));
+      pageToken = res.nextPageToken;
+      if (!pageToken) break;
+    }
+    assert.deepEqual([...seen].sort(), ids.slice(1).sort());
+    assert.equal((await api('GET', '/v1/shipments', { token: customer.token })).status, 403);
+  });
+
   test('a retry with the same request_id returns the same shipment; a different request under it is refused', async () => {
     const customer = await newCustomer();
     const order = newOrder([['MUG', 2]]);

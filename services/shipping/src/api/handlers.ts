@@ -83,6 +83,7 @@ export function shippingHandlers(zones: ShippingZones, methods: ShippingMethods,
       ),
     getShipment: async (req, ctx) => shipments.get(req.id, ctx.caller),
     listOrderShipments: async (req, ctx) => ({ shipments: await shipments.listForOrder(req.orderId, ctx.caller) }),
+    listShipments: async (req) => shipments.listForStaff(req),
     addTrackingEvent: async (req, ctx) => {
       const e = req.event;
       if (!e) throw required('event');

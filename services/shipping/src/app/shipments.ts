@@ -9,6 +9,7 @@ import { fieldAad, type FieldCipher } from '../../../platform/src/crypto/field-c
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import { outboxEntry, outboxPush, type OutboxEntry } from '../../../platform/src/events/index.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
+import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 import type { CarrierRegistry } from '../carriers/registry.js';
 import { fulfilmentOf, planShipment, sameOrderLines, validateOrderLines, type OrderLine, type ShipmentLine } from '../domain/fulfilment.js';
@@ -249,6 +250,35 @@ export class Shipments {
     const doc = await this.models.orders.findById(orderId, { outbox: 0 }).lean<OrderShipmentsDoc>();
     if (!doc || !(seesAll(caller) || owns(caller, doc))) return [];
     return doc.shipments.map((s) => this.withAddress(s, doc));
+  }
+
+  /**
+   * Shipments for staff, filtered, in order id then creation order. Every order
+   * document holds at least one shipment matching the filter ($elemMatch), so
+   * page_size + 1 documents always fill a page; the token names the order and the
+   * position within its matches to continue from.
+   */
+  async listForStaff(req: { status: ShipmentStatus; warehouseId: string; carrier: string; pageSize: number; pageToken: string }): Promise<{ shipments: Shipment[]; nextPageToken: string }> {
+    const size = pageSize(req.pageSize, 50, 200);
+    const fingerprint = `shipments:${req.status}:${req.warehouseId}:${req.carrier}`;
+    const cursor = decodePageToken(req.pageToken, fingerprint);
+    const match: Record<string, unknown> = {};
+    if (req.status !== ShipmentStatus.SHIPMENT_STATUS_UNSPECIFIED) match['status'] = req.status;
+    if (req.warehouseId !== '') match['warehouseId'] = req.warehouseId;
+    if (req.carrier !== '') match['carrier'] = req.carrier;
+    const filter: Record<string, unknown> = Object.keys(match).length > 0 ? { shipments: { $elemMatch: match } } : {};
+    if (cursor) filter['_id'] = { $gte: String(cursor['o']) };
+    const docs = await this.models.orders.find(filter, { outbox: 0 }).sort({ _id: 1 }).limit(size + 1).lean<OrderShipmentsDoc[]>();
+    const matches = (r: ShipmentRecord) => Object.entries(match).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v);
+    const shipments: Shipment[] = [];
+    for (const doc of docs) {
+      const mine = doc.shipments.filter(matches);
+      for (let i = cursor && doc._id === String(cursor['o']) ? Number(cursor['i']) : 0; i < mine.length; i++) {
+        if (shipments.length === size) return { shipments, nextPageToken: encodePageToken({ o: doc._id, i }, fingerprint) };
+        shipments.push(this.withAddress(mine[i]!, doc));
+      }
+    }
+    return { shipments, nextPageToken: '' };
   }
 
   private withAddress(record: ShipmentRecord, doc: Pick<OrderShipmentsDoc, '_id' | 'customerId' | 'revision'>): Shipment {
