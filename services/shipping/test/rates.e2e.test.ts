@@ -107,6 +107,21 @@ describe('rate cards and quotes through the edge', () => {
     assert.equal((await api('GET', `/v1/shipping-zones/${empty.id}`, { token })).status, 404);
   });
 
+  test('a zone deleted while a method is added to it never keeps a method', async () => {
+    const token = await admin();
+    for (let round = 0; round < 5; round++) {
+      const zone = ok(await api('POST', '/v1/shipping-zones', { token, json: { name: unique('Race'), countryCodes: ['IS'] } }));
+      const [deleted, created] = await Promise.all([
+        api('DELETE', `/v1/shipping-zones/${zone.id}`, { token }),
+        api('POST', '/v1/shipping-methods', { token, json: { zoneId: zone.id, name: 'Race', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', maxBusinessDays: 1, rates: [{ currencyCode: 'EUR', amountMinor: 1 }] } }),
+      ]);
+      const zoneAlive = (await api('GET', `/v1/shipping-zones/${zone.id}`, { token })).status === 200;
+      const methods = ok(await api('GET', `/v1/shipping-methods?zoneId=${zone.id}`, { token })).methods;
+      if (zoneAlive) assert.equal(deleted.status, 400, 'a live zone means its delete saw the method');
+      else assert.deepEqual(methods, [], `round ${round}: method ${created.status} left in a deleted zone`);
+    }
+  });
+
   test('bad zones and methods name their fields', async () => {
     const token = await admin();
     const zone = await api('POST', '/v1/shipping-zones', { token, json: { name: '', countryCodes: ['XX'], regions: ['US-CA'] } });

@@ -55,6 +55,12 @@ export class ShippingMethods {
       throw err;
     }
     this.onWrite();
+    // A zone delete racing this create checked for methods before ours existed: re-check
+    // and take ours back rather than leave it in a deleted zone.
+    if (!(await this.zones.live(fields.zoneId))) {
+      await this.delete(_id.toHexString(), origin).catch(() => undefined);
+      throw zoneMissing(fields.zoneId);
+    }
     return toMethodMessage(doc);
   }
 
