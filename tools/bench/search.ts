@@ -7,7 +7,6 @@
 // bounded load with wrk through Envoy, prints the figures, writes them as JSON and
 // stops everything it started. Not part of `npm test`; tools/bench of issue 9 grows
 // from here.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -15,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
 import { ROOT, startStack, type Stack } from '../harness/stack.js';
+import { latencyMs, runWrk, warmUp } from './wrk.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -120,37 +120,6 @@ async function indexedCount(stack: Stack): Promise<number> {
   return body.totalSize ?? 0;
 }
 
-interface WrkResult {
-  requests: number;
-  durationUs: number;
-  errors: { connect: number; read: number; write: number; status: number; timeout: number };
-  latencyUs: { mean: number; p50: number; p95: number; p99: number; max: number };
-}
-
-/** Runs wrk with a Lua hook that prints its summary as one JSON line. */
-function runWrk(url: string, workDir: string): Promise<WrkResult> {
-  const script = join(workDir, 'report.lua');
-  writeFileSync(script, `
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"durationUs":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"latencyUs":{"mean":%f,"p50":%d,"p95":%d,"p99":%d,"max":%d}}\\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
-end
-`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('wrk', ['-t', '2', '-c', String(CONNECTIONS), '-d', `${DURATION_S}s`, '--timeout', '5s', '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
-      if (code !== 0 || !line) reject(new Error(`wrk exited ${code}: ${out}`));
-      else resolvePromise(JSON.parse(line.slice('WRKJSON '.length)) as WrkResult);
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-search-'));
   const fieldKeyId = `bench-${randomBytes(4).toString('hex')}`;
@@ -202,8 +171,8 @@ async function main(): Promise<void> {
     if (!sample.totalSize) throw new Error('the benchmark query matches nothing');
 
     log(`warm-up 5 s, then ${DURATION_S} s with ${CONNECTIONS} connections (wrk, loopback, through Envoy)`);
-    await warmUp(`${stack.edgeUrl}${path}`, 5);
-    const load = await runWrk(`${stack.edgeUrl}${path}`, workDir);
+    await warmUp({ url: `${stack.edgeUrl}${path}`, connections: CONNECTIONS, durationS: 5 }, workDir);
+    const load = await runWrk({ url: `${stack.edgeUrl}${path}`, connections: CONNECTIONS, durationS: DURATION_S }, workDir);
     const errors = Object.values(load.errors).reduce((a, b) => a + b, 0);
     const result = {
       benchmark: 'search',
@@ -219,13 +188,7 @@ async function main(): Promise<void> {
         durationS: DURATION_S,
         requests: load.requests,
         requestsPerSecond: Math.round(load.requests / (load.durationUs / 1e6)),
-        latencyMs: {
-          mean: +(load.latencyUs.mean / 1000).toFixed(2),
-          p50: +(load.latencyUs.p50 / 1000).toFixed(2),
-          p95: +(load.latencyUs.p95 / 1000).toFixed(2),
-          p99: +(load.latencyUs.p99 / 1000).toFixed(2),
-          max: +(load.latencyUs.max / 1000).toFixed(2),
-        },
+        latencyMs: latencyMs(load),
         errors,
         errorDetail: load.errors,
       },
@@ -248,15 +211,6 @@ async function main(): Promise<void> {
     if (!failed) rmSync(workDir, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);
-}
-
-/** A short run whose figures are thrown away: JIT, caches and connections warm up. */
-function warmUp(url: string, seconds: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, url], { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', () => resolvePromise());
-  });
 }
 
 await main();
