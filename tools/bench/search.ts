@@ -66,6 +66,9 @@ interface Seeded {
   childCategories: { id: string; name: string; parentId: string }[];
   brands: { id: string; name: string }[];
   seedMs: number;
+  probe: FreshnessProbe;
+  /** Freshness of a rename while the seed was writing. */
+  bulkFreshnessMs: number[];
 }
 
 async function seed(stack: Stack): Promise<Seeded> {
@@ -94,8 +97,19 @@ async function seed(stack: Stack): Promise<Seeded> {
     for (const child of CHILDREN) childCategories.push(await call(stack, 'POST', '/v1/categories', token, { name: `${name} ${child}`, parentId: root.id }));
   }
 
+  const probe = new FreshnessProbe(stack, token);
+  await probe.create();
   const started = performance.now();
   let done = 0;
+  let seeding = true;
+  const bulkFreshnessMs: number[] = [];
+  // One rename every half second while the seed writes: freshness under a bulk write burst.
+  const probing = (async () => {
+    while (seeding) {
+      bulkFreshnessMs.push(await probe.measure());
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
   await boundedAll(PRODUCTS, SEED_CONCURRENCY, async (i) => {
     const adjective = ADJECTIVES[i % ADJECTIVES.length]!;
     const noun = NOUNS[Math.floor(i / ADJECTIVES.length) % NOUNS.length]!;
@@ -112,8 +126,55 @@ async function seed(stack: Stack): Promise<Seeded> {
     });
     if (++done % 1000 === 0) log(`  seeded ${done}/${PRODUCTS} (${Math.round(done / ((performance.now() - started) / 1000))}/s)`);
   });
-  return { token, rootCategories, childCategories, brands, seedMs: performance.now() - started };
+  const seedMs = performance.now() - started;
+  seeding = false;
+  await probing;
+  return { token, rootCategories, childCategories, brands, seedMs, probe, bulkFreshnessMs };
 }
+
+/**
+ * Freshness probes: renames one probe product to a fresh random word and times how long
+ * until searching that word returns it under the new name. Run while the catalog is idle
+ * and while the bulk seed writes, so both figures come from the same build.
+ */
+class FreshnessProbe {
+  private id = '';
+  private etag = '';
+  private n = 0;
+  constructor(private readonly stack: Stack, private readonly token: string) {}
+
+  async create(): Promise<void> {
+    const p = await call(this.stack, 'POST', '/v1/products', this.token, {
+      name: 'freshness probe', sku: 'BENCH-PROBE', price: { currencyCode: 'EUR', amountMinor: 100 }, status: 'PRODUCT_STATUS_ACTIVE',
+    });
+    this.id = p.id;
+    this.etag = p.etag;
+  }
+
+  /** One rename and the time until search shows it; polls every 10 ms for up to 120 s. */
+  async measure(): Promise<number> {
+    const word = `fp${randomBytes(5).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
+    const name = `freshness probe ${word} ${++this.n}`;
+    const started = performance.now();
+    const p = await call(this.stack, 'PATCH', `/v1/products/${this.id}?updateMask=name`, this.token, { name, etag: this.etag });
+    this.etag = p.etag;
+    for (;;) {
+      const body = await call<{ products?: { name: string }[] }>(this.stack, 'GET', `/v1/search/products?q=${word}&page_size=1`, undefined);
+      if (body.products?.[0]?.name === name) return performance.now() - started;
+      if (performance.now() - started > 120_000) throw new Error(`probe ${word} not searchable after 120 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (ms: number) => Math.round(ms);
 
 async function indexedCount(stack: Stack): Promise<number> {
   const body = await call<{ totalSize?: number }>(stack, 'GET', '/v1/search/products?page_size=1', undefined);
@@ -177,11 +238,23 @@ async function main(): Promise<void> {
 
     // Events first: how long after the last create answered until search holds them all.
     const catchUpStarted = performance.now();
-    while ((await indexedCount(stack)) < PRODUCTS) {
+    // The probe product is one more.
+    while ((await indexedCount(stack)) < PRODUCTS + 1) {
       if (performance.now() - catchUpStarted > 120_000) throw new Error(`search holds ${await indexedCount(stack)} of ${PRODUCTS} after 120 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const eventCatchUpMs = performance.now() - catchUpStarted;
+
+    const idleFreshnessMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      idleFreshnessMs.push(await seeded.probe.measure());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const freshness = {
+      idle: { medianMs: round(median(idleFreshnessMs)), maxMs: round(Math.max(...idleFreshnessMs)), samples: idleFreshnessMs.map(round) },
+      bulkSeed: { medianMs: round(median(seeded.bulkFreshnessMs)), maxMs: round(Math.max(...seeded.bulkFreshnessMs)), samples: seeded.bulkFreshnessMs.map(round) },
+    };
+    log(`  freshness: idle median ${freshness.idle.medianMs} ms (max ${freshness.idle.maxMs}); during the seed median ${freshness.bulkSeed.medianMs} ms (max ${freshness.bulkSeed.maxMs}, ${seeded.bulkFreshnessMs.length} probes)`);
 
     // The full rebuild from the catalog (RebuildIndex), timed by the service and end to end.
     const rebuilds = [];
@@ -191,7 +264,7 @@ async function main(): Promise<void> {
       rebuilds.push({ productCount: r.productCount, serviceMs: r.durationMs, wallMs: Math.round(performance.now() - t0) });
       log(`  rebuild ${i + 1}: ${r.productCount} products, ${r.durationMs} ms in the service, ${rebuilds[i]!.wallMs} ms end to end`);
     }
-    if (rebuilds.some((r) => r.productCount !== PRODUCTS)) throw new Error(`a rebuild did not hold ${PRODUCTS} products`);
+    if (rebuilds.some((r) => r.productCount !== PRODUCTS + 1)) throw new Error(`a rebuild did not hold ${PRODUCTS + 1} products`);
 
     // A text query with two filters (a root category, so descendants count, and a price range), facets included.
     const category = seeded.rootCategories[1]!;
@@ -210,7 +283,7 @@ async function main(): Promise<void> {
       time: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtEnd: loadavg().map((l) => Number(l.toFixed(2))), node: process.version },
       catalog: { products: PRODUCTS, brands: seeded.brands.length, categories: seeded.rootCategories.length + seeded.childCategories.length, seedMs: Math.round(seeded.seedMs), seedProductsPerSecond: Math.round(PRODUCTS / (seeded.seedMs / 1000)) },
-      index: { eventCatchUpAfterSeedMs: Math.round(eventCatchUpMs), rebuilds },
+      index: { eventCatchUpAfterSeedMs: Math.round(eventCatchUpMs), rebuilds, freshness },
       load: {
         tool: 'wrk',
         path,
@@ -237,6 +310,7 @@ async function main(): Promise<void> {
     log(`search, ${PRODUCTS} products, "${query.get('q')}" + category + price range, facets included`);
     log(`  requests/s ${result.load.requestsPerSecond}   p50 ${result.load.latencyMs.p50} ms   p95 ${result.load.latencyMs.p95} ms   p99 ${result.load.latencyMs.p99} ms   errors ${errors}`);
     log(`  rebuild (RebuildIndex) ${rebuilds.map((r) => `${r.serviceMs} ms`).join(', ')}; event catch-up after seeding ${result.index.eventCatchUpAfterSeedMs} ms`);
+    log(`  freshness median: idle ${freshness.idle.medianMs} ms, during the bulk seed ${freshness.bulkSeed.medianMs} ms`);
     log(`  machine: ${result.machine.cpus} cores (${result.machine.cpuModel}), load average ${result.machine.loadAvgAtEnd.join(' ')}`);
     log(`  written to ${out}`);
   } catch (err) {
