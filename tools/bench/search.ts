@@ -15,6 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
+import { SearchServiceService } from '../../gen/shop/search/v1/search_service.js';
+import { createServiceClient } from '../../services/platform/src/grpc/client.js';
 import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
 import { ROOT, startStack, type Stack } from '../harness/stack.js';
 
@@ -299,13 +301,16 @@ async function main(): Promise<void> {
     log(`  freshness: idle median ${freshness.idle.medianMs} ms (max ${freshness.idle.maxMs}); during the seed median ${freshness.bulkSeed.medianMs} ms (max ${freshness.bulkSeed.maxMs}, ${seeded.bulkFreshnessMs.length} probes)`);
 
     // The full rebuild from the catalog (RebuildIndex), timed by the service and end to end.
+    // Over gRPC to the search service itself: on a loaded machine a rebuild can outlast the edge's 15 s route timeout.
+    const search = createServiceClient(SearchServiceService, { name: 'search', address: stack.env['SHOP_SEARCH_ADDR']!, timeoutMs: 120_000 });
     const rebuilds = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = await call<{ productCount: number; durationMs: number; eventsReplayed?: number }>(stack, 'POST', '/v1/search/index:rebuild', seeded.token, {});
+      const r = await search.rebuildIndex({}, { token: seeded.token });
       rebuilds.push({ productCount: r.productCount, serviceMs: r.durationMs, wallMs: Math.round(performance.now() - t0) });
       log(`  rebuild ${i + 1}: ${r.productCount} products, ${r.durationMs} ms in the service, ${rebuilds[i]!.wallMs} ms end to end`);
     }
+    search.close();
     if (rebuilds.some((r) => r.productCount !== expected)) throw new Error(`a rebuild did not hold ${expected} products`);
 
     // A text query with two filters (a root category, so descendants count, and a price range), facets included.
