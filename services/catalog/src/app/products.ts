@@ -93,7 +93,8 @@ function stored(fields: ProductFields, refs: ResolvedReferences, previous: Varia
   };
 }
 
-function fieldsOf(doc: ProductDoc): ProductFields {
+/** A stored product as the fields staff edit (issue-2 documents get their default variant). */
+export function fieldsOf(doc: ProductDoc): ProductFields {
   const message = toProductMessage(doc);
   return {
     name: doc.name,
