@@ -159,7 +159,7 @@ export class ProductCatalog {
         // A derived slug that is taken gets the id's tail: names repeat, slugs may not.
         if (attempt > 0) doc.slug = `${fields.slug.slice(0, 80)}-${id.slice(-8)}`;
         const product = toProductMessage(doc);
-        const event = ProductCreated.encode(ProductCreated.fromPartial({ product, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
+        const event = ProductCreated.encode(ProductCreated.fromPartial({ product, occurTime: now, brand: refs.brand, categories: refs.categories, productType: refs.productType })).finish();
         const audit = auditOutboxEntry(origin, 'product.created', productTarget(id), { sku: product.sku, skus: [...all].join(',') });
         try {
           await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
@@ -252,7 +252,7 @@ export class ProductCatalog {
       const newSkus = new Set(values.variants.map((v) => v.sku));
       const added = new Set([...newSkus].filter((s) => !oldSkus.has(s) || (current.sku === s && !current.variants?.length)));
       await this.skus.claim(id, skuFields(next, added));
-      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product, changedFields: changed, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
+      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product, changedFields: changed, occurTime: now, brand: refs.brand, categories: refs.categories, productType: refs.productType })).finish();
       let done = false;
       try {
         const result = await this.products.updateOne(

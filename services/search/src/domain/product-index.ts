@@ -41,12 +41,11 @@ function fieldText(doc: ProductDocument, field: Field): string {
 }
 
 /**
- * The last word, from 2 characters, also matches as a prefix ("iph" finds "iPhone"): it
- * is the one still being typed. Earlier words are complete, and expanding them too
- * would score every product sharing their first letters. One letter would match half
+ * Terms of 2+ characters also match as prefixes ("iph" finds "iPhone"), in any position:
+ * shoppers type fragments of several words ("iph 15 pro"). One letter would match half
  * the index.
  */
-const prefixFor = (term: string, i: number, terms: string[]) => i === terms.length - 1 && term.length >= 2;
+const prefixFor = (term: string) => term.length >= 2;
 
 const SEARCH_OPTIONS: SearchOptions = {
   boost: { name: 4, brand: 3, categories: 2, attributes: 1.5, description: 1 },
