@@ -126,9 +126,14 @@ export class StripeProvider implements PaymentProvider {
     if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError || err instanceof Stripe.errors.StripeRateLimitError) {
       return new ProviderUnavailableError(`Stripe is unavailable (${err.type})`);
     }
-    if (err instanceof Stripe.errors.StripeError) return new ProviderRejectedError(`Stripe refused the request: ${err.message}`, err.code ?? err.type);
+    if (err instanceof Stripe.errors.StripeError) return new ProviderRejectedError(`Stripe refused the request: ${scrub(err.message)}`, err.code ?? err.type);
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** Stripe's messages may quote what was sent (even the key): never pass a secret on. */
+export function scrub(message: string): string {
+  return message.replace(/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+/g, '[redacted key]').replace(/\bwhsec_\S+/g, '[redacted secret]');
 }
 
 /** The Stripe events this service follows, in the payment's terms. */
