@@ -21,10 +21,20 @@ export async function startStripeMock(o: { tools: string; workDir: string; port:
   Object.assign(intent, { status: 'requires_capture', capture_method: 'manual', last_payment_error: null });
   const fixtureFile = join(o.workDir, 'stripe-mock-fixtures.json');
   writeFileSync(fixtureFile, JSON.stringify(fixtures));
+  // HTTPS goes to a socket in the work folder, so nothing listens beyond loopback.
   const args = ['-http-addr', `127.0.0.1:${o.port}`, '-https-unix', join(o.workDir, 'stripe-mock-https.sock'), '-fixtures', fixtureFile];
   if (o.verbose) args.push('-verbose');
-  const started = await startProcess({ name: 'stripe-mock', command: join(o.tools, 'bin/stripe-mock'), args, logFile: o.logFile, readyLine: /Listening for HTTP at address/ });
-  return { proc: started.proc, url: `http://127.0.0.1:${o.port}` };
+  const url = `http://127.0.0.1:${o.port}`;
+  // Its output goes straight to the file, not through a pipe: while `npm test` runs the
+  // test files its event loop is blocked, and a full pipe would stall stripe-mock.
+  const started = await startProcess({
+    name: 'stripe-mock',
+    command: 'bash',
+    args: ['-c', 'log="$1"; shift; exec "$@" >>"$log" 2>&1', 'stripe-mock', o.logFile, join(o.tools, 'bin/stripe-mock'), ...args],
+    logFile: `${o.logFile}.harness`,
+    probe: () => fetch(`${url}/v1/balance`, { headers: { authorization: 'Bearer sk_test_123' } }).then((r) => r.ok, () => false),
+  });
+  return { proc: started.proc, url };
 }
 
 /**
