@@ -10,6 +10,7 @@ import { PaymentQueries } from './app/queries.js';
 import { Webhooks } from './app/webhooks.js';
 import { ManualProvider } from './infra/manual-provider.js';
 import { paymentModel } from './infra/models.js';
+import { PayPalProvider } from './infra/paypal-provider.js';
 import { StripeProvider } from './infra/stripe-provider.js';
 import { TestProvider } from './infra/test-provider.js';
 import { loadPaymentSettings, type PaymentSettings } from './settings.js';
@@ -21,6 +22,9 @@ function enabledProviders(s: PaymentSettings): Map<string, PaymentProvider> {
   const providers = new Map<string, PaymentProvider>();
   if (s.stripeSecretKey && s.stripeWebhookSecret) {
     providers.set('stripe', new StripeProvider({ secretKey: s.stripeSecretKey, webhookSecret: s.stripeWebhookSecret, apiUrl: s.stripeApiUrl ?? '' }));
+  }
+  if (s.paypalClientId && s.paypalClientSecret) {
+    providers.set('paypal', new PayPalProvider({ clientId: s.paypalClientId, clientSecret: s.paypalClientSecret, environment: s.paypalEnvironment, apiUrl: s.paypalApiUrl ?? '' }));
   }
   if (s.paymentManualProvider === 'true') providers.set('manual', new ManualProvider());
   if (s.paymentTestProvider === 'true' && s.paymentTestWebhookSecret) providers.set('test', new TestProvider(s.paymentTestWebhookSecret));

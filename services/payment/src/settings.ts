@@ -20,6 +20,11 @@ export const paymentSettingsSchema = z.object({
   stripeWebhookSecret: z.string().min(8).optional(),
   /** Another Stripe API base, e.g. stripe-mock; empty: Stripe itself. */
   stripeApiUrl: z.string().url().optional(),
+  paypalClientId: z.string().min(1).optional(),
+  paypalClientSecret: z.string().min(1).optional(),
+  paypalEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** A stand-in for PayPal's API (tests): an HTTP endpoint the SDK's requests are sent through. */
+  paypalApiUrl: z.string().url().optional(),
   /** How long an operation's claim on a payment lasts before another may take over. */
   paymentOperationLeaseSeconds: z.coerce.number().int().min(5).max(3600).default(60),
 });
@@ -39,5 +44,9 @@ export function loadPaymentSettings(env: NodeJS.ProcessEnv): PaymentSettings {
   if (s.env === 'production' && s.stripeSecretKey?.includes('_test_') === false && s.stripeApiUrl) {
     throw new ConfigError('invalid configuration: SHOP_STRIPE_API_URL: a live key must talk to Stripe itself');
   }
+  if (Boolean(s.paypalClientId) !== Boolean(s.paypalClientSecret)) {
+    throw new ConfigError('invalid configuration: SHOP_PAYPAL_CLIENT_ID and SHOP_PAYPAL_CLIENT_SECRET: set both or neither');
+  }
+  if (s.env === 'production' && s.paypalApiUrl) throw new ConfigError('invalid configuration: SHOP_PAYPAL_API_URL: only for tests, never in production');
   return s;
 }

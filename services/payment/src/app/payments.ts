@@ -12,7 +12,7 @@ import { resourceErrors } from '../../../platform/src/resource-errors.js';
 import { applyPlan, planCapture, planMarkPaid, planRefund, planVoid, type PaymentFigures, type PaymentState, type Plan, type TransactionKind } from '../domain/payment.js';
 import type { PaymentDoc, TransactionDoc } from '../infra/models.js';
 import { paymentEvent, toPaymentMessage } from './messages.js';
-import { ProviderRejectedError, ProviderUnavailableError, type AuthorisationResult, type PaymentProvider } from './providers.js';
+import { ProviderRejectedError, ProviderUnavailableError, type AuthorisationResult, type PaymentProvider, type ProviderRefs } from './providers.js';
 
 const { notFound } = resourceErrors('payment');
 
@@ -42,6 +42,12 @@ export interface PaymentSettings {
 /** The key handed to a provider: stable per operation and caller key, within providers' 255-character limit. */
 export function providerKey(operation: string, key: string): string {
   return `shopmesh-${operation}-${createHash('sha256').update(`${operation}:${key}`).digest('hex').slice(0, 40)}`;
+}
+
+/** The provider ids later operations need, from the payment and its transactions. */
+function refsOf(doc: PaymentDoc): ProviderRefs {
+  const last = (kind: TransactionKind) => [...doc.transactions].reverse().find((t) => t.kind === kind)?.providerReference ?? '';
+  return { reference: doc.providerReference, authorisation: last('authorisation') || doc.providerReference, capture: last('capture') || doc.providerReference };
 }
 
 const figuresOf = (doc: PaymentDoc): PaymentFigures => ({ state: doc.state, provider: doc.provider, amountMinor: doc.amountMinor, capturedMinor: doc.capturedMinor, refundedMinor: doc.refundedMinor });
@@ -133,7 +139,7 @@ export class Payments {
       failureCode: result.failureCode ?? '',
       failureMessage: result.failureMessage ?? '',
       authoriseKey: input.idempotencyKey,
-      transactions: [transaction(kind, amount.amountMinor, result.state, 'api', { providerReference: result.reference, idempotencyKey: input.idempotencyKey })],
+      transactions: [transaction(kind, amount.amountMinor, result.state, 'api', { providerReference: result.authorisationReference ?? result.reference, idempotencyKey: input.idempotencyKey })],
       pendingOp: null,
       revision: 1,
       createdAt: now,
@@ -153,18 +159,18 @@ export class Payments {
 
   async capture(id: string, key: string, amount: Money | undefined, origin: AuditContext): Promise<Payment> {
     return this.operate('capture', id, key, { amount }, origin, (p) => planCapture(p, id, amount?.amountMinor ?? null), (provider, doc, plan, pk) =>
-      provider.capture(doc.providerReference, { currencyCode: doc.currencyCode, amountMinor: plan.amountMinor }, pk),
+      provider.capture(refsOf(doc), { currencyCode: doc.currencyCode, amountMinor: plan.amountMinor }, pk),
     );
   }
 
   async void(id: string, key: string, origin: AuditContext): Promise<Payment> {
-    return this.operate('void', id, key, {}, origin, (p) => planVoid(p, id), (provider, doc, _plan, pk) => provider.void(doc.providerReference, pk));
+    return this.operate('void', id, key, {}, origin, (p) => planVoid(p, id), (provider, doc, _plan, pk) => provider.void(refsOf(doc), pk));
   }
 
   async refund(id: string, key: string, amount: Money | undefined, reason: string, origin: AuditContext): Promise<Payment> {
     if (reason.length > 500) new Violations().add('reason', 'must be at most 500 characters').throwIfAny();
     return this.operate('refund', id, key, { amount, reason }, origin, (p) => planRefund(p, id, amount?.amountMinor ?? null), (provider, doc, plan, pk) =>
-      provider.refund(doc.providerReference, { currencyCode: doc.currencyCode, amountMinor: plan.amountMinor }, pk),
+      provider.refund(refsOf(doc), { currencyCode: doc.currencyCode, amountMinor: plan.amountMinor }, pk),
     );
   }
 

@@ -5,9 +5,18 @@ export interface AuthorisationResult {
   state: 'requires_action' | 'authorised' | 'captured' | 'failed';
   /** The provider's id of the payment (PaymentIntent, PayPal order, test reference). */
   reference: string;
+  /** The provider's id of the authorisation, where it has one apart from the payment (PayPal). */
+  authorisationReference?: string;
   nextActionUrl?: string;
   failureCode?: string;
   failureMessage?: string;
+}
+
+/** The provider ids a later operation needs: the payment's, its authorisation's, its capture's. */
+export interface ProviderRefs {
+  reference: string;
+  authorisation: string;
+  capture: string;
 }
 
 export interface AuthoriseRequest {
@@ -46,9 +55,9 @@ export interface PaymentProvider {
   /** Whether a payment method token is required to authorise. */
   readonly needsToken: boolean;
   authorise(req: AuthoriseRequest): Promise<AuthorisationResult>;
-  capture(reference: string, amount: Money, idempotencyKey: string): Promise<{ reference: string }>;
-  void(reference: string, idempotencyKey: string): Promise<{ reference: string }>;
-  refund(reference: string, amount: Money, idempotencyKey: string): Promise<{ reference: string }>;
+  capture(refs: ProviderRefs, amount: Money, idempotencyKey: string): Promise<{ reference: string }>;
+  void(refs: ProviderRefs, idempotencyKey: string): Promise<{ reference: string }>;
+  refund(refs: ProviderRefs, amount: Money, idempotencyKey: string): Promise<{ reference: string }>;
   /**
    * Verifies a webhook delivery's signature over the raw body and returns the events it
    * carries (those this service does not follow are dropped). Throws

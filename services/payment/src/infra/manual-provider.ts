@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthorisationResult, AuthoriseRequest, PaymentProvider } from '../app/providers.js';
+import type { AuthorisationResult, AuthoriseRequest, PaymentProvider, ProviderRefs } from '../app/providers.js';
 
 /**
  * Bank transfer and cash on delivery: nothing is charged online. A payment waits in
@@ -14,15 +14,15 @@ export class ManualProvider implements PaymentProvider {
     return { state: 'requires_action', reference: `manual_${randomUUID()}` };
   }
 
-  async capture(reference: string): Promise<{ reference: string }> {
+  async capture({ reference }: ProviderRefs): Promise<{ reference: string }> {
     return { reference };
   }
 
-  async void(reference: string): Promise<{ reference: string }> {
+  async void({ reference }: ProviderRefs): Promise<{ reference: string }> {
     return { reference };
   }
 
-  async refund(reference: string): Promise<{ reference: string }> {
+  async refund({ reference }: ProviderRefs): Promise<{ reference: string }> {
     return { reference: `${reference}_refund_${randomUUID().slice(0, 8)}` };
   }
 }

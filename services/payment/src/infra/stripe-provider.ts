@@ -8,6 +8,7 @@ import {
   type AuthoriseRequest,
   type PaymentProvider,
   type ProviderEvent,
+  type ProviderRefs,
 } from '../app/providers.js';
 
 export interface StripeSettings {
@@ -80,7 +81,7 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async capture(reference: string, amount: Money, idempotencyKey: string): Promise<{ reference: string }> {
+  async capture({ reference }: ProviderRefs, amount: Money, idempotencyKey: string): Promise<{ reference: string }> {
     try {
       const intent = await this.stripe.paymentIntents.capture(reference, { amount_to_capture: amount.amountMinor }, { idempotencyKey });
       return { reference: intent.latest_charge ? String(typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.latest_charge.id) : intent.id };
@@ -89,7 +90,7 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async void(reference: string, idempotencyKey: string): Promise<{ reference: string }> {
+  async void({ reference }: ProviderRefs, idempotencyKey: string): Promise<{ reference: string }> {
     try {
       const intent = await this.stripe.paymentIntents.cancel(reference, {}, { idempotencyKey });
       return { reference: intent.id };
@@ -98,7 +99,7 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async refund(reference: string, amount: Money, idempotencyKey: string): Promise<{ reference: string }> {
+  async refund({ reference }: ProviderRefs, amount: Money, idempotencyKey: string): Promise<{ reference: string }> {
     try {
       const refund = await this.stripe.refunds.create({ payment_intent: reference, amount: amount.amountMinor }, { idempotencyKey });
       if (refund.status === 'failed' || refund.status === 'canceled') throw new ProviderRejectedError(`Stripe refused the refund (${refund.failure_reason ?? refund.status})`, 'refund_failed');

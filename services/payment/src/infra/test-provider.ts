@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Money } from '../../../platform/src/money.js';
-import { WebhookSignatureError, type AuthorisationResult, type AuthoriseRequest, type PaymentProvider, type ProviderEvent } from '../app/providers.js';
+import { WebhookSignatureError, type AuthorisationResult, type AuthoriseRequest, type PaymentProvider, type ProviderEvent, type ProviderRefs } from '../app/providers.js';
 
 /** The tokens that drive the sandbox (the same state machine the real providers use). */
 export const TEST_TOKENS = { success: 'tok_test_success', decline: 'tok_test_decline', requiresAction: 'tok_test_requires_action' } as const;
@@ -35,15 +35,15 @@ export class TestProvider implements PaymentProvider {
     }
   }
 
-  async capture(reference: string, _amount: Money, key: string): Promise<{ reference: string }> {
+  async capture({ reference }: ProviderRefs, _amount: Money, key: string): Promise<{ reference: string }> {
     return { reference: `${reference}_cap_${short(key)}` };
   }
 
-  async void(reference: string): Promise<{ reference: string }> {
+  async void({ reference }: ProviderRefs): Promise<{ reference: string }> {
     return { reference };
   }
 
-  async refund(reference: string, _amount: Money, key: string): Promise<{ reference: string }> {
+  async refund({ reference }: ProviderRefs, _amount: Money, key: string): Promise<{ reference: string }> {
     return { reference: `${reference}_ref_${short(key)}` };
   }
 

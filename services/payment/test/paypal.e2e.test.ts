@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { AuthorisePaymentRequest, PaymentServiceService, PaymentState } from '../../../gen/shop/payment/v1/payment_service.js';
+import { createServiceClient, type ServiceClient } from '../../platform/src/grpc/client.js';
+import { runServices, type RunningMesh } from '../../platform/src/runtime.js';
+import { admin, api } from '../../../tools/testing/edge.js';
+import { paymentService } from '../src/service.js';
+import { FakePayPal } from './paypal-fake.js';
+
+// PayPal's sandbox cannot be reached from here: a second payment instance, beside the
+// stack's, talks through PayPal's SDK to a local server answering PayPal's documented shapes.
+const paypal = new FakePayPal();
+let mesh: RunningMesh;
+let client: ServiceClient<typeof PaymentServiceService>;
+let token: string;
+
+before(async () => {
+  const url = await paypal.start();
+  mesh = await runServices([paymentService], {
+    ...process.env,
+    SHOP_PAYMENT_ADDR: '127.0.0.1:0',
+    SHOP_LOG_LEVEL: 'error',
+    SHOP_METRICS_PORT: '0',
+    SHOP_PAYPAL_CLIENT_ID: 'test-client',
+    SHOP_PAYPAL_CLIENT_SECRET: 'test-secret-not-real',
+    SHOP_PAYPAL_API_URL: url,
+  });
+  client = createServiceClient(PaymentServiceService, { name: 'paypal-test', address: `127.0.0.1:${mesh.ports['payment']}` });
+  token = await admin();
+});
+after(async () => {
+  client.close();
+  await mesh.stop();
+  await paypal.stop();
+});
+
+const authorise = (req: Partial<AuthorisePaymentRequest>) =>
+  client.authorisePayment(AuthorisePaymentRequest.fromPartial({ idempotencyKey: `order-${randomUUID()}`, orderId: `ord_${randomUUID().slice(0, 8)}`, amount: { currencyCode: 'EUR', amountMinor: 10_000 }, provider: 'paypal', paymentMethodToken: 'vault-token-1', ...req }), { token });
+const key = () => randomUUID();
+
+describe('PayPal Orders v2 through the server SDK', () => {
+  test('authorise -> partial capture -> partial refund -> refund, with amounts in major units and request ids', async () => {
+    const payment = await authorise({});
+    assert.equal(payment.state, PaymentState.PAYMENT_STATE_AUTHORISED);
+    const created = paypal.callsTo(/^\/v2\/checkout\/orders$/).at(-1)!;
+    assert.equal(created.body.intent, 'AUTHORIZE');
+    assert.deepEqual(created.body.purchase_units[0].amount, { currency_code: 'EUR', value: '100.00' });
+    assert.equal(created.body.purchase_units[0].custom_id, payment.orderId);
+    assert.ok(created.requestId, 'PayPal-Request-Id sent');
+    const captured = await client.capturePayment({ paymentId: payment.id, idempotencyKey: key(), amount: { currencyCode: 'EUR', amountMinor: 8_050 } }, { token });
+    assert.equal(captured.state, PaymentState.PAYMENT_STATE_CAPTURED);
+    const capture = paypal.callsTo(/\/capture$/).at(-1)!;
+    assert.match(capture.path, /^\/v2\/payments\/authorizations\/AUTH-/);
+    assert.deepEqual(capture.body.amount, { currency_code: 'EUR', value: '80.50' });
+    const partial = await client.refundPayment({ paymentId: payment.id, idempotencyKey: key(), amount: { currencyCode: 'EUR', amountMinor: 50 }, reason: '' }, { token });
+    assert.equal(partial.state, PaymentState.PAYMENT_STATE_PARTIALLY_REFUNDED);
+    const refund = paypal.callsTo(/\/refund$/).at(-1)!;
+    assert.match(refund.path, new RegExp(`^/v2/payments/captures/${captured.transactions.at(-1)!.providerReference}/refund$`));
+    assert.deepEqual(refund.body.amount, { currency_code: 'EUR', value: '0.50' });
+    const rest = await client.refundPayment({ paymentId: payment.id, idempotencyKey: key(), amount: undefined, reason: '' }, { token });
+    assert.equal(rest.state, PaymentState.PAYMENT_STATE_REFUNDED);
+    assert.equal(rest.refunded?.amountMinor, 8_050);
+  });
+
+  test('zero-decimal and three-decimal currencies reach PayPal exactly', async () => {
+    await authorise({ amount: { currencyCode: 'JPY', amountMinor: 1234 } });
+    assert.deepEqual(paypal.callsTo(/^\/v2\/checkout\/orders$/).at(-1)!.body.purchase_units[0].amount, { currency_code: 'JPY', value: '1234' });
+    await authorise({ amount: { currencyCode: 'BHD', amountMinor: 12_345 } });
+    assert.deepEqual(paypal.callsTo(/^\/v2\/checkout\/orders$/).at(-1)!.body.purchase_units[0].amount, { currency_code: 'BHD', value: '12.345' });
+  });
+
+  test('without a saved wallet the buyer must approve at PayPal', async () => {
+    const payment = await authorise({ paymentMethodToken: '', returnUrl: 'https://shop.example/return' });
+    assert.equal(payment.state, PaymentState.PAYMENT_STATE_REQUIRES_ACTION);
+    assert.match(payment.nextActionUrl, /^https:\/\/www\.sandbox\.paypal\.com\/checkoutnow\?token=/);
+    const voided = await client.voidPayment({ paymentId: payment.id, idempotencyKey: key() }, { token });
+    assert.equal(voided.state, PaymentState.PAYMENT_STATE_VOIDED);
+  });
+
+  test('the same key three times in parallel creates one PayPal order', async () => {
+    const before = paypal.callsTo(/^\/v2\/checkout\/orders$/).length;
+    const req = { idempotencyKey: `order-${randomUUID()}`, orderId: 'ord_parallel' };
+    const results = await Promise.all([authorise(req), authorise(req), authorise(req)]);
+    assert.equal(new Set(results.map((p) => p.id)).size, 1);
+    assert.equal(paypal.callsTo(/^\/v2\/checkout\/orders$/).length - before, 1);
+  });
+
+  test('PayPal down during capture: UNAVAILABLE, nothing recorded, and a retry with the same key captures once', async () => {
+    const payment = await authorise({});
+    const captureKey = key();
+    paypal.failing = /\/capture$/;
+    try {
+      await assert.rejects(client.capturePayment({ paymentId: payment.id, idempotencyKey: captureKey, amount: undefined }, { token }), (err: { code?: number }) => err.code === status.UNAVAILABLE);
+    } finally {
+      paypal.failing = null;
+    }
+    const unchanged = await api('GET', `/v1/payments/${payment.id}`, { token });
+    assert.equal(unchanged.body.state, 'PAYMENT_STATE_AUTHORISED');
+    const captured = await client.capturePayment({ paymentId: payment.id, idempotencyKey: captureKey, amount: undefined }, { token });
+    assert.equal(captured.state, PaymentState.PAYMENT_STATE_CAPTURED);
+    const ids = paypal.callsTo(/\/capture$/).filter((c) => c.path.includes(captured.transactions[0]!.providerReference)).map((c) => c.requestId);
+    assert.equal(new Set(ids).size, 1, 'both attempts carried the same PayPal-Request-Id');
+  });
+});
