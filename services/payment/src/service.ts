@@ -4,6 +4,7 @@ import { domainStream, startOutboxRelay } from '../../platform/src/events/index.
 import { IdempotencyStore } from '../../platform/src/idempotency.js';
 import { defineService } from '../../platform/src/runtime.js';
 import { paymentHandlers } from './api/payments.js';
+import { ExchangeRates, exchangeRateModel } from './app/exchange-rates.js';
 import { Payments } from './app/payments.js';
 import type { PaymentProvider } from './app/providers.js';
 import { PaymentQueries } from './app/queries.js';
@@ -50,6 +51,10 @@ export const paymentService = defineService({
     // Providers call it without a token; the signature over the raw body is the check.
     handleProviderWebhook: PUBLIC,
     listCurrencies: PUBLIC,
+    // FX rates: staff set them; anyone may read them and convert display prices.
+    setExchangeRate: manage,
+    listExchangeRates: PUBLIC,
+    convertMoney: PUBLIC,
   },
   streams: [domainStream('payment')],
   address: (config) => config.paymentAddr,
@@ -58,12 +63,13 @@ export const paymentService = defineService({
     const providers = enabledProviders(settings);
     logger.info('payment providers enabled', { providers: [...providers.keys()].join(','), capture: settings.paymentCapture });
     const payments = paymentModel(db);
-    const relay = startOutboxRelay({ js: nats.js, models: [payments], logger });
+    const rates = exchangeRateModel(db);
+    const relay = startOutboxRelay({ js: nats.js, models: [payments, rates], logger });
     const idempotency = new IdempotencyStore(db);
     const app = new Payments(payments, providers, idempotency, { capture: settings.paymentCapture, operationLeaseMs: settings.paymentOperationLeaseSeconds * 1000 }, () => relay.kick());
     const webhooks = new Webhooks(payments, providers, logger, () => relay.kick());
     return {
-      handlers: paymentHandlers(app, new PaymentQueries(payments), webhooks),
+      handlers: paymentHandlers(app, new PaymentQueries(payments), webhooks, new ExchangeRates(rates, settings.fxMaxAgeSeconds * 1000, () => relay.kick())),
       stop: () => relay.stop(),
     };
   },

@@ -25,6 +25,8 @@ export const paymentSettingsSchema = z.object({
   paypalEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
   /** A stand-in for PayPal's API (tests): an HTTP endpoint the SDK's requests are sent through. */
   paypalApiUrl: z.string().url().optional(),
+  /** Rates older than this are refused for conversion (default one day). */
+  fxMaxAgeSeconds: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
   /** How long an operation's claim on a payment lasts before another may take over. */
   paymentOperationLeaseSeconds: z.coerce.number().int().min(5).max(3600).default(60),
 });

@@ -230,3 +230,46 @@ describe('who may move money', () => {
     });
   });
 });
+
+describe('exchange rates for display prices', () => {
+  const pair = () => {
+    // A pair of its own per test run, so reruns against one stack do not see each other's rates.
+    const codes = ['CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'RON', 'BGN', 'ISK'];
+    return [codes[Math.floor(Math.random() * 5)]!, codes[5 + Math.floor(Math.random() * 5)]!] as const;
+  };
+  const setRate = (base: string, quote: string, rate: string, rateTime?: Date, token = staff) =>
+    api('POST', '/v1/exchange-rates', { token, json: { baseCurrency: base, quoteCurrency: quote, rate, ...(rateTime ? { rateTime: rateTime.toISOString() } : {}) } });
+  const convert = (currency: string, amountMinor: number, target: string) =>
+    api('GET', `/v1/exchange-rates:convert?amount.currencyCode=${currency}&amount.amountMinor=${amountMinor}&targetCurrency=${target}`);
+
+  test('converts with the newest rate, rounding half up, and a late import never rolls it back', async () => {
+    const [base] = pair();
+    const set = await setRate(base, 'JPY', '160.5', new Date(Date.now() - 60_000));
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const older = await setRate(base, 'JPY', '150', new Date(Date.now() - 3_600_000));
+    assert.equal(older.body.rate, '160.5', 'the older observation is ignored');
+    const converted = await convert(base, 1000, 'JPY');
+    assert.equal(converted.status, 200, JSON.stringify(converted.body));
+    assert.deepEqual(converted.body.converted, { currencyCode: 'JPY', amountMinor: '1605' });
+    const listed = await api('GET', '/v1/exchange-rates');
+    assert.ok(listed.body.exchangeRates.some((r: { baseCurrency: string; quoteCurrency: string; rate: string }) => r.baseCurrency === base && r.quoteCurrency === 'JPY' && r.rate === '160.5'));
+  });
+
+  test('a stale rate is refused, never used silently; an unknown pair is 404', async () => {
+    const [base, quote] = pair();
+    assert.equal((await setRate(base, quote, '0.0933', new Date(Date.now() - 3 * 86_400_000))).status, 200);
+    const stale = await convert(base, 10_000, quote);
+    assert.equal(stale.status, 400);
+    assert.equal(errorReason(stale.body), 'EXCHANGE_RATE_STALE');
+    assert.equal((await convert('EUR', 100, 'XOF')).status, 404);
+  });
+
+  test('only staff set rates, and bad rates are clear 400s', async () => {
+    const customer = await newCustomer();
+    assert.equal((await setRate('EUR', 'USD', '1.08', undefined, customer.token)).status, 403);
+    const bad = await setRate('EUR', 'EUR', '-1');
+    assert.equal(bad.status, 400);
+    const fields = (bad.body.details.find((d: { fieldViolations?: unknown[] }) => d.fieldViolations)?.fieldViolations ?? []).map((f: { field: string }) => f.field).sort();
+    assert.deepEqual(fields, ['exchange_rate.quote_currency', 'exchange_rate.rate']);
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { allocate, currencyExponent, formatMajor, isSupportedCurrency, parseMajor, supportedCurrencies } from './currency.js';
+import { allocate, convertMinor, currencyExponent, formatMajor, isSupportedCurrency, parseMajor, supportedCurrencies } from './currency.js';
 
 describe('currency exponents (ISO 4217 minor units)', () => {
   test('match the standard for known currencies', () => {
@@ -66,5 +66,36 @@ describe('allocate', () => {
   test('splits 100 cents in three as 34, 33, 33', () => {
     assert.deepEqual(allocate(100, [1, 1, 1]), [34, 33, 33]);
     assert.deepEqual(allocate(1000, [0, 3, 1]), [0, 750, 250]);
+  });
+});
+
+describe('convertMinor', () => {
+  test('converts across exponents exactly and rounds half up on the target minor unit', () => {
+    assert.equal(convertMinor(1000, 'EUR', 'JPY', '160.5'), 1605); // 10.00 EUR -> 1605 JPY
+    assert.equal(convertMinor(1, 'JPY', 'EUR', '0.00623'), 1); // 0.623 cent -> 1 cent
+    assert.equal(convertMinor(5, 'EUR', 'USD', '0.5'), 3); // 2.5 cents -> 3 (half up)
+    assert.equal(convertMinor(-5, 'EUR', 'USD', '0.5'), -3); // away from zero
+    assert.equal(convertMinor(4, 'EUR', 'USD', '0.5'), 2);
+    assert.equal(convertMinor(1000, 'EUR', 'KWD', '0.3312'), 3312); // 10.00 EUR -> 3.312 KWD
+    assert.equal(convertMinor(3312, 'KWD', 'EUR', '3.0193'), 1000); // 3.312 KWD -> 9.9999 -> 10.00
+  });
+
+  test('a rate of 1 between currencies with the same exponent changes nothing', () => {
+    fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), (amount) => {
+      assert.equal(convertMinor(amount, 'EUR', 'USD', '1'), amount);
+      assert.equal(convertMinor(amount, 'JPY', 'KRW', '1.000'), amount);
+    }));
+  });
+
+  test('never differs from the exact product by more than half a minor unit', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 10_000_000 }), (amount, rateTimes1e4) => {
+      const rate = (rateTimes1e4 / 1e4).toFixed(4);
+      const exact = (amount * rateTimes1e4) / 1e4;
+      assert.ok(Math.abs(convertMinor(amount, 'EUR', 'USD', rate) - exact) <= 0.5 + 1e-6);
+    }));
+  });
+
+  test('refuses what is not a positive decimal rate', () => {
+    for (const bad of ['0', '0.000', '-1', '1e3', '1,5', '', 'abc']) assert.throws(() => convertMinor(100, 'EUR', 'USD', bad), RangeError, bad);
   });
 });

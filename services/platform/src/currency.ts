@@ -92,3 +92,31 @@ export function allocate(totalMinor: number, weights: readonly number[]): number
   }
   return shares.map((s) => sign * Number(s.floor));
 }
+
+const RATE = /^(\d{1,12})(?:\.(\d{1,12}))?$/;
+
+/** Whether a text is a positive decimal exchange rate ("1.0834"; at most 12 + 12 digits). */
+export function isExchangeRate(rate: string): boolean {
+  const m = RATE.exec(rate);
+  return m !== null && /[1-9]/.test(`${m[1]}${m[2] ?? ''}`);
+}
+
+/**
+ * Converts minor units at a decimal rate (base -> quote) exactly, with BigInt, and
+ * rounds half up (away from zero) on the quote currency's minor units: 0.5 of a cent
+ * becomes a cent. E.g. 1000 EUR (10.00) at "160.5" JPY -> 1605 JPY; 1 JPY at
+ * "0.00623" EUR -> 1 (0.623 cent rounds up).
+ */
+export function convertMinor(amountMinor: number, fromCurrency: string, toCurrency: string, rate: string): number {
+  const m = RATE.exec(rate);
+  if (!m || !isExchangeRate(rate)) throw new RangeError(`not an exchange rate: ${JSON.stringify(rate)}`);
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError('amountMinor must be a safe integer');
+  const fraction = m[2] ?? '';
+  const rateNumerator = BigInt(`${m[1]}${fraction}`);
+  const numerator = BigInt(Math.abs(amountMinor)) * rateNumerator * 10n ** BigInt(currencyExponent(toCurrency));
+  const denominator = 10n ** BigInt(fraction.length + currencyExponent(fromCurrency));
+  const rounded = (2n * numerator + denominator) / (2n * denominator);
+  const result = Number(rounded);
+  if (!Number.isSafeInteger(result)) throw new RangeError('converted amount too large');
+  return amountMinor < 0 ? -result : result;
+}

@@ -3,12 +3,13 @@ import { supportedCurrencies } from '../../../platform/src/currency.js';
 import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
 import { checkIdempotencyKey } from '../../../platform/src/idempotency.js';
 import { stateFromProto } from '../app/messages.js';
+import type { ExchangeRates } from '../app/exchange-rates.js';
 import type { Payments } from '../app/payments.js';
 import type { PaymentQueries } from '../app/queries.js';
 import type { Webhooks } from '../app/webhooks.js';
 
 /** PaymentService: proto in, use case, proto out. */
-export function paymentHandlers(payments: Payments, queries: PaymentQueries, webhooks: Webhooks): ServiceHandlers<typeof PaymentServiceService> {
+export function paymentHandlers(payments: Payments, queries: PaymentQueries, webhooks: Webhooks, rates: ExchangeRates): ServiceHandlers<typeof PaymentServiceService> {
   return {
     authorisePayment: async (req) => {
       checkIdempotencyKey(req.idempotencyKey);
@@ -38,5 +39,8 @@ export function paymentHandlers(payments: Payments, queries: PaymentQueries, web
       return { contentType: 'application/json', data: Buffer.from(JSON.stringify({ received: true, applied: result.applied })), extensions: [] };
     },
     listCurrencies: async () => ({ currencies: supportedCurrencies() }),
+    setExchangeRate: async (req, ctx) => rates.set(req.exchangeRate, ctx),
+    listExchangeRates: async () => ({ exchangeRates: await rates.list() }),
+    convertMoney: async (req) => rates.convert(req.amount, req.targetCurrency),
   };
 }
