@@ -25,7 +25,7 @@ function enabledProviders(s: PaymentSettings): Map<string, PaymentProvider> {
     providers.set('stripe', new StripeProvider({ secretKey: s.stripeSecretKey, webhookSecret: s.stripeWebhookSecret, apiUrl: s.stripeApiUrl ?? '' }));
   }
   if (s.paypalClientId && s.paypalClientSecret) {
-    providers.set('paypal', new PayPalProvider({ clientId: s.paypalClientId, clientSecret: s.paypalClientSecret, environment: s.paypalEnvironment, apiUrl: s.paypalApiUrl ?? '' }));
+    providers.set('paypal', new PayPalProvider({ clientId: s.paypalClientId, clientSecret: s.paypalClientSecret, environment: s.paypalEnvironment, apiUrl: s.paypalApiUrl ?? '', webhookId: s.paypalWebhookId ?? '' }));
   }
   if (s.paymentManualProvider === 'true') providers.set('manual', new ManualProvider());
   if (s.paymentTestProvider === 'true' && s.paymentTestWebhookSecret) providers.set('test', new TestProvider(s.paymentTestWebhookSecret));

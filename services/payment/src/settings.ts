@@ -23,6 +23,8 @@ export const paymentSettingsSchema = z.object({
   paypalClientId: z.string().min(1).optional(),
   paypalClientSecret: z.string().min(1).optional(),
   paypalEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** The id PayPal gave the webhook subscription; webhooks are verified against it. */
+  paypalWebhookId: z.string().min(1).optional(),
   /** A stand-in for PayPal's API (tests): an HTTP endpoint the SDK's requests are sent through. */
   paypalApiUrl: z.string().url().optional(),
   /** Rates older than this are refused for conversion (default one day). */

@@ -40,6 +40,16 @@ export class FakePayPal {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
+  /** The webhook id and signature this stand-in's verify-webhook-signature accepts. */
+  readonly webhookId = 'WH-TEST-1';
+  readonly validSignature = 'valid-signature';
+
+  /** The buyer approves an order at PayPal. */
+  approve(orderId: string): void {
+    const order = this.orders.get(orderId);
+    if (order) order.vaulted = true;
+  }
+
   callsTo(pattern: RegExp): RecordedCall[] {
     return this.calls.filter((c) => pattern.test(c.path));
   }
@@ -69,6 +79,10 @@ export class FakePayPal {
 
   private route(path: string, body: any): { status: number; body: unknown } { // eslint-disable-line @typescript-eslint/no-explicit-any
     let m: RegExpExecArray | null;
+    if (path === '/v1/notifications/verify-webhook-signature') {
+      const ok = body.webhook_id === this.webhookId && body.transmission_sig === this.validSignature && typeof body.webhook_event?.id === 'string';
+      return { status: 200, body: { verification_status: ok ? 'SUCCESS' : 'FAILURE' } };
+    }
     if (path === '/v2/checkout/orders') {
       const id = randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase();
       const vaulted = Boolean(body.payment_source?.paypal?.vault_id);

@@ -41,6 +41,8 @@ export interface ProviderEvent {
   kind: 'authorised' | 'captured' | 'failed' | 'voided' | 'refunded';
   /** captured: the amount taken; refunded: the provider's running total refunded. */
   amountMinor?: number;
+  /** The provider's id of this step (an authorisation or capture id), when it has its own. */
+  transactionReference?: string;
   failureCode?: string;
   failureMessage?: string;
 }

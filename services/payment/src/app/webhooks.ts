@@ -5,7 +5,7 @@ import type { Logger } from '../../../platform/src/logger.js';
 import { canTransition, type PaymentState, type TransactionKind } from '../domain/payment.js';
 import type { PaymentDoc } from '../infra/models.js';
 import { paymentEvent } from './messages.js';
-import { WebhookSignatureError, type PaymentProvider, type ProviderEvent } from './providers.js';
+import { ProviderUnavailableError, WebhookSignatureError, type PaymentProvider, type ProviderEvent } from './providers.js';
 import { randomUUID } from 'node:crypto';
 
 /** What a provider event asks of a payment: the new state and what to record, or nothing. */
@@ -58,6 +58,8 @@ export class Webhooks {
         this.logger.warn('webhook signature rejected', { provider: providerName, reason: err.message });
         throw new DomainError('invalid_argument', 'WEBHOOK_SIGNATURE_INVALID', err.message, { provider: providerName });
       }
+      // The provider's verification service is down: 503, so the provider delivers again.
+      if (err instanceof ProviderUnavailableError) throw new DomainError('unavailable', 'PROVIDER_UNAVAILABLE', err.message, { provider: providerName });
       throw new DomainError('invalid_argument', 'WEBHOOK_MALFORMED', 'the webhook body is not a valid event', { provider: providerName });
     }
     let applied = 0;
@@ -75,7 +77,7 @@ export class Webhooks {
         throw new DomainError('aborted', 'PAYMENT_BUSY', 'the payment has an operation in progress; deliver the event again later', { payment_id: doc._id.toHexString() });
       }
       const now = new Date();
-      const tx = { id: randomUUID(), kind: change.kind, amountMinor: change.amountMinor, providerReference: event.reference, stateAfter: change.state, source: 'webhook' as const, providerEventId: event.id, idempotencyKey: '', createdAt: now };
+      const tx = { id: randomUUID(), kind: change.kind, amountMinor: change.amountMinor, providerReference: event.transactionReference ?? event.reference, stateAfter: change.state, source: 'webhook' as const, providerEventId: event.id, idempotencyKey: '', createdAt: now };
       const failure = change.state === 'failed' ? { failureCode: event.failureCode ?? 'payment_failed', failureMessage: event.failureMessage ?? 'the payment failed' } : {};
       const next: PaymentDoc = { ...doc, ...failure, state: change.state, capturedMinor: change.capturedMinor, refundedMinor: change.refundedMinor, nextActionUrl: '', transactions: [...doc.transactions, tx], revision: doc.revision + 1, updatedAt: now };
       const written = await this.payments.updateOne(
