@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { DomainError } from '../../../platform/src/errors.js';
 import { outboxPush } from '../../../platform/src/events/index.js';
@@ -6,7 +7,6 @@ import { canTransition, type PaymentState, type TransactionKind } from '../domai
 import type { PaymentDoc } from '../infra/models.js';
 import { paymentEvent } from './messages.js';
 import { ProviderUnavailableError, WebhookSignatureError, type PaymentProvider, type ProviderEvent } from './providers.js';
-import { randomUUID } from 'node:crypto';
 
 /** What a provider event asks of a payment: the new state and what to record, or nothing. */
 export function webhookChange(doc: Pick<PaymentDoc, 'state' | 'amountMinor' | 'capturedMinor' | 'refundedMinor' | 'transactions'>, event: ProviderEvent):
