@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DomainError } from './errors.js';
-import { isDuplicateKey } from './mongo.js';
+import { isDuplicateKey, leanBytes } from './mongo.js';
 
 /**
  * Idempotency keys for retry-able mutations (payments, refunds, checkout), with
@@ -141,7 +141,7 @@ export class IdempotencyStore {
     if (existing.requestHash !== hash) {
       throw new DomainError('failed_precondition', 'IDEMPOTENCY_KEY_REUSED', `idempotency key "${key}" was already used with different parameters`, { idempotency_key: key });
     }
-    if (existing.state === 'done' && existing.result) return { kind: 'done', result: toBytes(existing.result) };
+    if (existing.state === 'done' && existing.result) return { kind: 'done', result: leanBytes(existing.result) };
     if (existing.leaseUntil.getTime() < now.getTime()) {
       // The holder died mid-way: take the claim over, atomically, so only one successor runs.
       const taken = await this.model.updateOne(
@@ -164,11 +164,4 @@ export class IdempotencyStore {
     await this.model.updateOne({ _id: id, claim: token }, { $set: { state: 'done', result: Buffer.from(codec.encode(result)) } });
     return result;
   }
-}
-
-// `.lean()` hands back BSON Binary rather than Buffer.
-function toBytes(v: unknown): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  const bin = v as { buffer: Uint8Array; position?: number };
-  return bin.buffer.subarray(0, bin.position ?? bin.buffer.length);
 }
