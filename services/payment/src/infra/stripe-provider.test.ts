@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type Stripe from 'stripe';
-import { eventsOf, scrub, stateOfIntent } from './stripe-provider.js';
+import { eventsOf, stateOfIntent } from './stripe-provider.js';
 
 describe('Stripe adapter', () => {
   test('maps PaymentIntent statuses onto the payment state machine', () => {
@@ -18,9 +18,5 @@ describe('Stripe adapter', () => {
     assert.deepEqual(eventsOf(ev('charge.refunded', { id: 'ch_1', payment_intent: 'pi_1', amount_refunded: 200 })), [{ id: 'evt_1', reference: 'pi_1', kind: 'refunded', amountMinor: 200 }]);
     assert.equal(eventsOf(ev('payment_intent.payment_failed', { id: 'pi_1', last_payment_error: { decline_code: 'insufficient_funds' } }))[0]?.failureCode, 'insufficient_funds');
     assert.deepEqual(eventsOf(ev('customer.created', { id: 'cus_1' })), []);
-  });
-
-  test('never passes a key or webhook secret on in an error message', () => {
-    assert.equal(scrub("Authorization was 'Bearer sk_test_abc123' and whsec_xyz"), "Authorization was 'Bearer [redacted key]' and [redacted secret]");
   });
 });

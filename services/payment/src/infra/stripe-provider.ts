@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { redact } from '../../../platform/src/logger.js';
 import type { Money } from '../../../platform/src/money.js';
 import {
   ProviderRejectedError,
@@ -121,20 +122,15 @@ export class StripeProvider implements PaymentProvider {
     return eventsOf(event);
   }
 
-  /** SDK errors -> ours; the message never carries the request (no keys, no tokens). */
+  /** SDK errors -> ours; Stripe's messages may quote what was sent (even the key), so they are redacted. */
   private translate(err: unknown): Error {
     if (err instanceof ProviderRejectedError) return err;
     if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError || err instanceof Stripe.errors.StripeRateLimitError) {
       return new ProviderUnavailableError(`Stripe is unavailable (${err.type})`);
     }
-    if (err instanceof Stripe.errors.StripeError) return new ProviderRejectedError(`Stripe refused the request: ${scrub(err.message)}`, err.code ?? err.type);
+    if (err instanceof Stripe.errors.StripeError) return new ProviderRejectedError(`Stripe refused the request: ${String(redact(err.message))}`, err.code ?? err.type);
     return err instanceof Error ? err : new Error(String(err));
   }
-}
-
-/** Stripe's messages may quote what was sent (even the key): never pass a secret on. */
-export function scrub(message: string): string {
-  return message.replace(/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+/g, '[redacted key]').replace(/\bwhsec_\S+/g, '[redacted secret]');
 }
 
 /** The Stripe events this service follows, in the payment's terms. */
