@@ -143,6 +143,16 @@ describe('Stripe webhooks', () => {
   });
 });
 
+describe('Stripe webhooks, raw bodies', () => {
+  test('the body reaches the service byte for byte: odd whitespace and non-ASCII still verify', async () => {
+    const payment = await authorise({ provider: 'stripe', paymentMethodToken: 'pm_card_visa' });
+    const body = `{\n  "id" : "evt_${randomUUID().replace(/-/g, '')}",  "object":"event",\t"type":"payment_intent.canceled",\n  "data":{"object":{"id":"${payment.providerReference}","object":"payment_intent","description":"Bestellung für Zoë – 注文"}}}\n\n`;
+    const res = await fetch(`${env('SHOP_EDGE_URL')}/v1/payments/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(body, env('SHOP_STRIPE_WEBHOOK_SECRET')) }, body });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await client.getPayment({ paymentId: payment.id }, { token: staff })).state, 7, 'voided');
+  });
+});
+
 describe('the sandbox provider', () => {
   test('declines, and requires action until a signed webhook authorises', async () => {
     const declined = await authorise({ paymentMethodToken: 'tok_test_decline' });
@@ -181,6 +191,19 @@ describe('the sandbox provider', () => {
     assert.equal(a.body.transactions.length, b.body.transactions.length);
     const stored: Payment = await client.getPayment({ paymentId: payment.id }, { token: staff });
     assert.equal(stored.transactions.filter((t) => t.kind === 3).length, 1);
+  });
+
+  test('a capture racing a void: exactly one wins and the record agrees with it', async () => {
+    for (let round = 0; round < 5; round++) {
+      const payment = await authorise({});
+      const [capture, voided] = await Promise.all([act(payment.id, 'capture'), act(payment.id, 'void')]);
+      const winners = [capture, voided].filter((r) => r.status === 200);
+      assert.equal(winners.length, 1, `round ${round}: ${capture.status} ${voided.status}`);
+      for (const loser of [capture, voided].filter((r) => r.status !== 200)) assert.ok(['PAYMENT_BUSY', 'ILLEGAL_PAYMENT_TRANSITION'].includes(errorReason(loser.body) ?? ''), JSON.stringify(loser.body));
+      const stored: Payment = await client.getPayment({ paymentId: payment.id }, { token: staff });
+      assert.equal(stored.transactions.length, 2);
+      assert.equal(stored.state, capture.status === 200 ? 3 : 7);
+    }
   });
 
   test('illegal transitions are refused', async () => {
