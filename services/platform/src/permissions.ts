@@ -22,6 +22,9 @@ export const PERMISSIONS = [
   'reviews.moderate',
   'inventory.manage',
   'payments.manage',
+  // Internal payment authorisation at checkout; the order service holds it as a
+  // service-account scope (with payments.manage for capture, void and refund).
+  'payments.authorise',
   'promotions.manage',
   'returns.manage',
   // Shipping zones, methods and rates, shipments and tracking (staff), and creating
