@@ -21,6 +21,9 @@ export const PERMISSIONS = [
   'users.manage',
   'reviews.moderate',
   'inventory.manage',
+  // Internal reservations (ReserveStock, Commit/Release/Extend); cart and order hold it
+  // as a service-account scope, admin has it like every permission.
+  'inventory.reservations.write',
   'payments.manage',
   'promotions.manage',
   'returns.manage',
