@@ -155,6 +155,8 @@ export interface SkuAvailabilityDoc {
   revision: number;
   restockSeq: number;
   notifiedSeq: number;
+  /** Came back in stock and its subscribers are not all notified yet. */
+  notifyPending: boolean;
   updatedAt: Date;
   outbox: OutboxEntry[];
 }
@@ -340,11 +342,13 @@ const skuAvailabilitySchema = new Schema<SkuAvailabilityDoc>(
     revision: Number,
     restockSeq: { type: Number, default: 0 },
     notifiedSeq: { type: Number, default: 0 },
+    notifyPending: { type: Boolean, default: false },
     updatedAt: Date,
     outbox: outboxSchema,
   },
   options,
 );
+skuAvailabilitySchema.index({ notifyPending: 1 });
 
 const subscriptionSchema = new Schema<SubscriptionDoc>(
   { _id: String, userId: String, sku: String, createdAt: Date, notifiedAt: { type: Date, default: null }, outbox: outboxSchema },
