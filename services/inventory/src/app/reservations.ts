@@ -117,7 +117,7 @@ export class Reservations {
     if (existing.state !== 'failed' && existing.state !== 'aborted') return null;
     const leaseUntil = new Date(Date.now() + this.settings.leaseMs);
     const restarted = await this.m.reservations
-      .findOneAndUpdate({ _id: id, state: existing.state, leaseUntil: existing.leaseUntil }, { $set: { state: 'pending', failure: null, leaseUntil, updatedAt: new Date() } }, { new: true, projection: { outbox: 0 } })
+      .findOneAndUpdate({ _id: id, state: existing.state, leaseUntil: existing.leaseUntil }, { $set: { state: 'pending', failure: null, leaseUntil, updatedAt: new Date() } }, { returnDocument: 'after', projection: { outbox: 0 } })
       .lean<ReservationDoc>();
     if (!restarted) throw inProgress(id);
     return restarted;
@@ -159,7 +159,7 @@ export class Reservations {
             .findOneAndUpdate(
               { _id: levelId(line.sku, take.warehouseId), backorderLimit: level.backorderLimit, available: { $gte: take.qty - level.backorderLimit } },
               { $inc: { reserved: take.qty, available: -take.qty, version: 1 }, $push: { holds: { key: step.key, qty: take.qty } }, $set: { dirty: true, updatedAt: new Date() } },
-              { new: true, projection: { available: 1, backorderLimit: 1, warehouseId: 1 } },
+              { returnDocument: 'after', projection: { available: 1, backorderLimit: 1, warehouseId: 1 } },
             )
             .lean<StockLevelDoc>();
           if (after) {
@@ -181,7 +181,7 @@ export class Reservations {
     }
     const expiresAt = new Date(Date.now() + doc.expiresInSeconds * 1000);
     const active = await this.m.reservations
-      .findOneAndUpdate(stillOwned, { $set: { state: 'active', allocations: held, expiresAt, updatedAt: new Date() } }, { new: true, projection: { outbox: 0 } })
+      .findOneAndUpdate(stillOwned, { $set: { state: 'active', allocations: held, expiresAt, updatedAt: new Date() } }, { returnDocument: 'after', projection: { outbox: 0 } })
       .lean<ReservationDoc>();
     this.onWrite();
     if (!active) throw inProgress(doc._id);
@@ -258,7 +258,7 @@ export class Reservations {
             $push: { ledgerPending: { _id: `${s.key}:sale`, sku: s.sku, warehouseId: s.warehouseId, delta: -s.qty, type: 'sale', reason: '', note: '', actor, referenceId: id, createdAt: new Date() } },
             $set: { dirty: true, updatedAt: new Date() },
           },
-          { new: true, projection: { ledgerPending: 1 } },
+          { returnDocument: 'after', projection: { ledgerPending: 1 } },
         )
         .lean<StockLevelDoc>();
       if (level) await this.stock.flushLedger(level);
@@ -269,7 +269,7 @@ export class Reservations {
       .findOneAndUpdate(
         { _id: id, state: 'committing' },
         { $set: { state: 'committed', updatedAt: now }, $push: { outbox: outboxEntry(RESERVATION_SUBJECTS.committed, 'shop.inventory.v1.ReservationCommitted', ReservationCommitted.encode({ reservation: toReservation(committed), occurredAt: now }).finish()) } },
-        { new: true, projection: { outbox: 0 } },
+        { returnDocument: 'after', projection: { outbox: 0 } },
       )
       .lean<ReservationDoc>();
     this.onWrite();
@@ -304,7 +304,7 @@ export class Reservations {
       .findOneAndUpdate(
         { _id: id, state: 'releasing' },
         { $set: { state: 'released', updatedAt: now }, $push: { outbox: outboxEntry(RESERVATION_SUBJECTS.released, 'shop.inventory.v1.ReservationReleased', ReservationReleased.encode({ reservation: released, reason, occurredAt: now }).finish()) } },
-        { new: true, projection: { outbox: 0 } },
+        { returnDocument: 'after', projection: { outbox: 0 } },
       )
       .lean<ReservationDoc>();
     this.onWrite();
@@ -317,7 +317,7 @@ export class Reservations {
     }
     const now = new Date();
     const updated = await this.m.reservations
-      .findOneAndUpdate({ _id: id, state: 'active', expiresAt: { $gt: now } }, { $set: { expiresAt: new Date(now.getTime() + expiresInSeconds * 1000), updatedAt: now } }, { new: true, projection: { outbox: 0 } })
+      .findOneAndUpdate({ _id: id, state: 'active', expiresAt: { $gt: now } }, { $set: { expiresAt: new Date(now.getTime() + expiresInSeconds * 1000), updatedAt: now } }, { returnDocument: 'after', projection: { outbox: 0 } })
       .lean<ReservationDoc>();
     if (updated) return toReservation(updated);
     const doc = await this.load(id);

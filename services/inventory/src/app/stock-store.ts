@@ -86,7 +86,7 @@ export class StockStore {
           $set: { dirty: true, updatedAt: now },
           $push: { ledgerPending: entry, ops: { $each: [opKey], $slice: -OPS_KEPT }, ...(c.outbox?.length ? { outbox: { $each: c.outbox } } : {}) },
         },
-        { new: true, projection: { outbox: 0 } },
+        { returnDocument: 'after', projection: { outbox: 0 } },
       )
       .lean<StockLevelDoc>();
     if (level) {

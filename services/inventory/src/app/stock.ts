@@ -127,7 +127,7 @@ export class Stock {
           .findOneAndUpdate(
             { _id: id, revision: current.revision },
             { $set: { ...set, dirty: true, updatedAt: now }, $inc: { revision: 1, version: 1 }, $push: { outbox: auditOutboxEntry(origin, 'stock_level.updated', { type: 'stock_level', id }, { changed_fields: masked.join(',') }) } },
-            { new: true, projection: { outbox: 0, ops: 0, ledgerPending: 0 } },
+            { returnDocument: 'after', projection: { outbox: 0, ops: 0, ledgerPending: 0 } },
           )
           .lean<StockLevelDoc>();
         if (!after) return LOST_RACE;

@@ -17,7 +17,7 @@ export class Subscriptions {
     v.throwIfAny();
     const now = new Date();
     const doc = await this.m.subscriptions
-      .findOneAndUpdate({ _id: `${userId}:${sku}` }, { $setOnInsert: { userId, sku, createdAt: now, outbox: [] }, $set: { notifiedAt: null } }, { upsert: true, new: true, projection: { outbox: 0 } })
+      .findOneAndUpdate({ _id: `${userId}:${sku}` }, { $setOnInsert: { userId, sku, createdAt: now, outbox: [] }, $set: { notifiedAt: null } }, { upsert: true, returnDocument: 'after', projection: { outbox: 0 } })
       .lean<SubscriptionDoc>();
     return toMessage(doc!);
   }

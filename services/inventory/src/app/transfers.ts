@@ -83,7 +83,7 @@ export class Transfers {
       const available = r.level?.available ?? 0;
       throw new DomainError('failed_precondition', 'INSUFFICIENT_STOCK', `only ${available} of ${line.sku} available in warehouse ${doc.fromWarehouseId}`, { sku: line.sku, available: String(available) });
     }
-    const done = await this.m.transfers.findOneAndUpdate({ _id: doc._id, state: 'pending_out' }, { $set: { state: 'in_transit' } }, { new: true, projection: { outbox: 0 } }).lean<TransferDoc>();
+    const done = await this.m.transfers.findOneAndUpdate({ _id: doc._id, state: 'pending_out' }, { $set: { state: 'in_transit' } }, { returnDocument: 'after', projection: { outbox: 0 } }).lean<TransferDoc>();
     this.onWrite();
     return toTransfer(done ?? { ...doc, state: 'in_transit' });
   }
@@ -113,7 +113,7 @@ export class Transfers {
       await this.store.apply({ sku: line.sku, warehouseId: doc.toWarehouseId, delta: line.quantity, type: 'transfer_in', actor: doc.actor, referenceId: doc._id, opKey: inKey(doc._id, line.sku) });
     }
     const now = new Date();
-    const done = await this.m.transfers.findOneAndUpdate({ _id: doc._id, state: 'pending_in' }, { $set: { state: 'received', receivedAt: now } }, { new: true, projection: { outbox: 0 } }).lean<TransferDoc>();
+    const done = await this.m.transfers.findOneAndUpdate({ _id: doc._id, state: 'pending_in' }, { $set: { state: 'received', receivedAt: now } }, { returnDocument: 'after', projection: { outbox: 0 } }).lean<TransferDoc>();
     this.onWrite();
     return toTransfer(done ?? (await this.m.transfers.findById(doc._id, { outbox: 0 }).lean<TransferDoc>())!);
   }
