@@ -23,7 +23,7 @@ const REPLANS = 8;
  * step's number and what was just written. Production passes nothing; the crash test
  * passes a hook that SIGKILLs its own process there (test/fixtures/reserve-and-crash.ts).
  */
-export type ReservationProbe = (point: 'intent' | 'held', step: number) => void;
+export type ReservationProbe = (point: 'intent' | 'held' | 'committed', step: number) => void;
 
 export interface ReservationSettings {
   /** How long a worker owns a reservation in flight; a repair takes over only after it. */
@@ -247,7 +247,7 @@ export class Reservations {
 
   private async finishCommit(id: string, actor: string): Promise<Reservation> {
     const doc = await this.load(id);
-    for (const s of doc.allocations) {
+    for (const [i, s] of doc.allocations.entries()) {
       // The hold is the proof the step is not yet committed: with it gone, nothing happens twice.
       const level = await this.m.levels
         .findOneAndUpdate(
@@ -262,6 +262,7 @@ export class Reservations {
         )
         .lean<StockLevelDoc>();
       if (level) await this.stock.flushLedger(level);
+      this.probe('committed', i);
     }
     const now = new Date();
     const committed = { ...doc, state: 'committed' as const };
