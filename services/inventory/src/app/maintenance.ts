@@ -16,6 +16,9 @@ export interface MaintenanceParts {
   leaseMs: number;
 }
 
+/** The least time between a kick and the pass it asks for. */
+const KICK_DELAY_MS = 50;
+
 /** A running background loop; `kick` runs a pass soon (after a write), `stop` waits for the pass in flight. */
 export interface Maintenance {
   kick(): void;
@@ -49,9 +52,10 @@ export function startMaintenance(p: MaintenanceParts): Maintenance {
       } catch (err) {
         p.logger.error('inventory maintenance pass failed, will retry', errorMeta(err));
       }
-      if (kicked || stopped) continue;
+      if (stopped) continue;
+      // After a kick, wait a little anyway: under a burst of writes one pass then covers many.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, p.intervalMs);
+        const timer = setTimeout(done, kicked ? KICK_DELAY_MS : p.intervalMs);
         timer.unref();
         wake = done;
         function done() {
@@ -64,8 +68,9 @@ export function startMaintenance(p: MaintenanceParts): Maintenance {
   })();
   return {
     kick() {
+      if (kicked) return;
       kicked = true;
-      wake?.();
+      if (wake) setTimeout(() => wake?.(), KICK_DELAY_MS).unref();
     },
     async stop() {
       stopped = true;
