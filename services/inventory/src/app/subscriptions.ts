@@ -36,15 +36,15 @@ export class Subscriptions {
     return { subscriptions: page.map(toMessage), nextPageToken: docs.length > size && last ? encodePageToken({ t: last.createdAt.getTime(), id: last._id }, 'subscriptions') : '' };
   }
 
-  /** Removes the caller's subscription; its pending event (if any) still goes out first. */
+  /**
+   * Removes the caller's subscription. A back_in_stock event still in its outbox goes
+   * with it: the customer asked not to be told.
+   */
   async unsubscribe(userId: string, sku: string): Promise<void> {
     const v = new Violations();
     checkSku(v, 'sku', sku);
     v.throwIfAny();
-    const doc = await this.m.subscriptions.findById(`${userId}:${sku}`, { outbox: 1 }).lean<SubscriptionDoc>();
-    if (!doc) throw new DomainError('not_found', 'SUBSCRIPTION_NOT_FOUND', `no back-in-stock subscription for ${sku}`, { sku });
-    // A document with an unsent event stays until the relay empties its outbox; then it is gone.
-    const res = await this.m.subscriptions.deleteOne({ _id: doc._id, outbox: { $size: 0 } });
-    if (res.deletedCount !== 1) await this.m.subscriptions.updateOne({ _id: doc._id }, { $set: { notifiedAt: new Date(0) } });
+    const res = await this.m.subscriptions.deleteOne({ _id: `${userId}:${sku}` });
+    if (res.deletedCount !== 1) throw new DomainError('not_found', 'SUBSCRIPTION_NOT_FOUND', `no back-in-stock subscription for ${sku}`, { sku });
   }
 }

@@ -101,6 +101,8 @@ export class Warehouses {
           { $set: { ...next, revision: current.revision + 1, updatedAt: now }, $push: { outbox: auditOutboxEntry(origin, 'warehouse.updated', { type: 'warehouse', id: w.id }, { changed_fields: masked.join(',') }) } },
         );
         if (res.modifiedCount !== 1) return LOST_RACE;
+        // Totals count active warehouses only: their SKUs' availability is projected again.
+        if (next.active !== current.active) await this.m.levels.updateMany({ warehouseId: w.id }, { $set: { dirty: true }, $inc: { version: 1 } });
         this.onWrite();
         return toWarehouse({ ...current, ...next, revision: current.revision + 1, updatedAt: now });
       },
