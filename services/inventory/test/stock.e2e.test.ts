@@ -120,6 +120,13 @@ describe('warehouses and stock through the edge (staff)', () => {
       const forB = await eventsMatching('SHOP_INVENTORY', 'shop.inventory.availability_changed', AvailabilityChanged.decode, (e) => e.sku === b, 0);
       assert.deepEqual(forB.map((e) => [e.event.available, e.event.inStock]).at(-1), [0, false], 'the last event for b says out of stock');
     }, 'b out of stock event');
+    const closed = await staff('PATCH', `/v1/warehouses/${wh}?updateMask=active`, { active: false });
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal((await api('GET', `/v1/availability?skus=${a}`)).body.availability[0].inStock ?? false, false, 'an inactive warehouse offers nothing');
+    await eventually(async () => {
+      const forA = await eventsMatching('SHOP_INVENTORY', 'shop.inventory.availability_changed', AvailabilityChanged.decode, (e) => e.sku === a, 0);
+      assert.deepEqual(forA.map((e) => [e.event.available, e.event.inStock]).at(-1), [0, false]);
+    }, 'a out of stock after its warehouse closed');
     const tooMany = await api('GET', `/v1/availability?${Array.from({ length: 501 }, (_, i) => `skus=S${i}`).join('&')}`);
     assert.deepEqual(violatedFields(tooMany.body), ['skus']);
   });
