@@ -30,6 +30,9 @@ export interface ReservationSettings {
   leaseMs: number;
 }
 
+/** What the planner reads of a level. */
+type LevelView = { warehouseId: string; available: number; backorderLimit: number };
+
 const notFound = (id: string) => new DomainError('not_found', 'RESERVATION_NOT_FOUND', `reservation ${id} not found`, { reservation_id: id });
 const insufficient = (f: { sku: string; requested: number; reservable: number }) =>
   new DomainError('failed_precondition', 'INSUFFICIENT_STOCK', `only ${f.reservable} of ${f.sku} can be reserved, ${f.requested} requested`, {
@@ -71,15 +74,28 @@ export class Reservations {
     v.throwIfAny();
     const expiresIn = expiresInSeconds || DEFAULT_EXPIRY_SECONDS;
     const hash = requestHash(lines, expiresIn);
+    // Plan before writing anything: the first plan is recorded with the reservation in
+    // one insert (write-ahead for all its steps), and a request that cannot be met at all
+    // costs a read instead of a document.
+    const levels = await this.levelsOf(lines.map((l) => l.sku), await this.warehousePriority());
+    const planned: ReservationStep[] = [];
+    for (const line of lines) {
+      const plan = planAllocation(levels.get(line.sku) ?? [], line.quantity);
+      if (!plan) {
+        if (await this.m.reservations.exists({ _id: reservationId })) return this.again(reservationId, hash, levels);
+        throw insufficient({ sku: line.sku, requested: line.quantity, reservable: reservable(levels.get(line.sku) ?? []) });
+      }
+      for (const take of plan) planned.push({ n: planned.length, key: `${reservationId}#${planned.length}`, sku: line.sku, warehouseId: take.warehouseId, qty: take.qty });
+    }
     const now = new Date();
-    let doc: ReservationDoc | null = {
+    const doc: ReservationDoc = {
       _id: reservationId,
       requestHash: hash,
       lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       expiresInSeconds: expiresIn,
       state: 'pending',
       releaseReason: '',
-      steps: [],
+      steps: planned,
       allocations: [],
       failure: null,
       expiresAt: null,
@@ -92,10 +108,15 @@ export class Reservations {
       await this.m.reservations.create(doc);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      doc = await this.retried(reservationId, hash);
-      if (!doc) return this.get(reservationId);
+      return this.again(reservationId, hash, levels);
     }
-    return this.run(doc);
+    return this.run(doc, levels, planned);
+  }
+
+  /** A known id: the first result, or a fresh run when the first attempt holds nothing. */
+  private async again(id: string, hash: string, levels: Map<string, LevelView[]>): Promise<Reservation> {
+    const doc = await this.retried(id, hash);
+    return doc ? this.run(doc, levels, []) : this.get(id);
   }
 
   /**
@@ -123,11 +144,9 @@ export class Reservations {
     return restarted;
   }
 
-  private async run(doc: ReservationDoc): Promise<Reservation> {
+  private async run(doc: ReservationDoc, levels: Map<string, LevelView[]>, prerecorded: readonly ReservationStep[]): Promise<Reservation> {
     const lease = doc.leaseUntil;
-    const skus = doc.lines.map((l) => l.sku);
     const priority = await this.warehousePriority();
-    const levels = await this.levelsOf(skus, priority);
     let next = doc.steps.reduce((max, s) => Math.max(max, s.n + 1), 0);
     const held: ReservationStep[] = [];
     const stillOwned = { _id: doc._id, state: 'pending' as const, leaseUntil: lease };
@@ -136,7 +155,8 @@ export class Reservations {
       let remaining = line.quantity;
       for (let round = 0; remaining > 0; round++) {
         const candidates = levels.get(line.sku) ?? [];
-        const plan = round < REPLANS ? planAllocation(candidates, remaining) : null;
+        const recorded = round === 0 ? prerecorded.filter((p) => p.sku === line.sku) : [];
+        const plan = recorded.length > 0 ? recorded.map((p) => ({ warehouseId: p.warehouseId, qty: p.qty })) : round < REPLANS ? planAllocation(candidates, remaining) : null;
         if (!plan) {
           const failure = { sku: line.sku, requested: line.quantity, reservable: line.quantity - remaining + reservable(candidates) };
           await this.undo(doc._id, held);
@@ -144,15 +164,18 @@ export class Reservations {
           throw insufficient(failure);
         }
         let lostRace = false;
-        for (const take of plan) {
+        for (const [i, take] of plan.entries()) {
           const level = candidates.find((c) => c.warehouseId === take.warehouseId)!;
-          const step: ReservationStep = { n: next, key: `${doc._id}#${next}`, sku: line.sku, warehouseId: take.warehouseId, qty: take.qty };
-          next++;
-          // Write-ahead: the step is on record before the level can change.
-          const recorded = await this.m.reservations.updateOne(stillOwned, { $push: { steps: step }, $set: { updatedAt: new Date() } });
-          if (recorded.modifiedCount !== 1) {
-            await this.undo(doc._id, held);
-            throw inProgress(doc._id);
+          let step = recorded[i];
+          if (!step) {
+            step = { n: next, key: `${doc._id}#${next}`, sku: line.sku, warehouseId: take.warehouseId, qty: take.qty };
+            next++;
+            // Write-ahead: the step is on record before the level can change.
+            const pushed = await this.m.reservations.updateOne(stillOwned, { $push: { steps: step }, $set: { updatedAt: new Date() } });
+            if (pushed.modifiedCount !== 1) {
+              await this.undo(doc._id, held);
+              throw inProgress(doc._id);
+            }
           }
           this.probe('intent', step.n);
           const after = await this.m.levels
@@ -214,10 +237,10 @@ export class Reservations {
     return ids;
   }
 
-  private async levelsOf(skus: string[], priority: string[]): Promise<Map<string, Array<{ warehouseId: string; available: number; backorderLimit: number }>>> {
+  private async levelsOf(skus: string[], priority: string[]): Promise<Map<string, LevelView[]>> {
     const docs = await this.m.levels.find({ sku: { $in: skus } }, { sku: 1, warehouseId: 1, available: 1, backorderLimit: 1 }).lean<StockLevelDoc[]>();
     const rank = new Map(priority.map((id, i) => [id, i]));
-    const out = new Map<string, Array<{ warehouseId: string; available: number; backorderLimit: number }>>();
+    const out = new Map<string, LevelView[]>();
     for (const d of docs.filter((d) => rank.has(d.warehouseId)).sort((a, b) => rank.get(a.warehouseId)! - rank.get(b.warehouseId)!)) {
       const list = out.get(d.sku) ?? [];
       list.push({ warehouseId: d.warehouseId, available: d.available, backorderLimit: d.backorderLimit });
