@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ReservationReleased } from '../../../gen/shop/inventory/v1/events.js';
+import { ReservationReleased, StockLow } from '../../../gen/shop/inventory/v1/events.js';
 import { ReleaseReason, ReservationState } from '../../../gen/shop/inventory/v1/inventory_service.js';
 import type { ServiceClient } from '../../platform/src/grpc/client.js';
 import type { InventoryServiceService } from '../../../gen/shop/inventory/v1/inventory_service.js';
@@ -130,6 +130,26 @@ describe('reservations (internal gRPC)', () => {
     assert.equal((await failure(reserve([{ sku, quantity: 2 }]))).reason, 'INSUFFICIENT_STOCK');
     await reserve([{ sku, quantity: 1 }]);
     assert.deepEqual((await levelsOf(sku)).map((l) => [l.onHand, l.reserved, l.available]), [[2, 5, -3]]);
+  });
+
+  test('concurrent sales across the reorder point raise one stock_low', async () => {
+    const sku = uniqueSku('LOWRACE');
+    await adjust(sku, near, 20);
+    const res = await fetch(`${process.env['SHOP_EDGE_URL']}/v1/warehouses/${near}/stock/${sku}?updateMask=reorderPoint`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await admin()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reorderPoint: 10 }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await Promise.all(Array.from({ length: 15 }, async () => {
+      const r = await reserve([{ sku, quantity: 1 }]);
+      await client.commitReservation({ reservationId: r.reservationId }, { token });
+    }));
+    assert.deepEqual((await levelsOf(sku)).map((l) => [l.onHand, l.reserved]), [[5, 0]]);
+    const lows = () => eventsMatching('SHOP_INVENTORY', 'shop.inventory.stock_low', StockLow.decode, (e) => e.sku === sku, 0);
+    await eventually(async () => assert.equal((await lows()).length, 1), 'a stock_low');
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await lows()).length, 1, 'exactly one');
   });
 
   test('bad requests name their fields', async () => {
