@@ -6,7 +6,7 @@ import { DomainError, Violations, invalidArgument } from '../../../platform/src/
 import { expectedRevision } from '../../../platform/src/etag.js';
 import { outboxEntry } from '../../../platform/src/events/index.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
-import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
+import { pageNewestFirst, pageSize } from '../../../platform/src/paging.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 import { CLIENT_KEY, checkLines, checkQuantity, checkSku } from '../domain/lines.js';
 import { assertTransition, receive, restockQuantity, type PoState } from '../domain/purchase-order.js';
@@ -118,7 +118,6 @@ export class PurchaseOrders {
   async list(req: ListPurchaseOrdersRequest): Promise<{ purchaseOrders: PurchaseOrder[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize, 50, 200);
     const fingerprint = `po|${req.supplierId}|${req.state}`;
-    const cursor = decodePageToken(req.pageToken, fingerprint);
     const filter: Record<string, unknown> = {};
     if (req.supplierId) filter['supplierId'] = req.supplierId;
     if (req.state !== PurchaseOrderState.PURCHASE_ORDER_STATE_UNSPECIFIED) {
@@ -126,14 +125,8 @@ export class PurchaseOrders {
       if (!state) throw invalidArgument([{ field: 'state', description: 'unknown state' }]);
       filter['state'] = state;
     }
-    if (cursor) {
-      const at = new Date(Number(cursor['t']));
-      filter['$or'] = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(cursor['id']) } }];
-    }
-    const docs = await this.m.purchaseOrders.find(filter, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(size + 1).lean<PurchaseOrderDoc[]>();
-    const page = docs.slice(0, size);
-    const last = page[page.length - 1];
-    return { purchaseOrders: page.map(toPurchaseOrder), nextPageToken: docs.length > size && last ? encodePageToken({ t: last.createdAt.getTime(), id: last._id }, fingerprint) : '' };
+    const page = await pageNewestFirst({ filter, pageSize: size, pageToken: req.pageToken, fingerprint, find: (f, limit) => this.m.purchaseOrders.find(f, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<PurchaseOrderDoc[]>() });
+    return { purchaseOrders: page.items.map(toPurchaseOrder), nextPageToken: page.nextPageToken };
   }
 
   async send(id: string, etag: string, origin: AuditContext): Promise<PurchaseOrder> {

@@ -6,7 +6,7 @@ import {
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
 import { DomainError, Violations, invalidArgument } from '../../../platform/src/errors.js';
 import { expectedRevision, maskedFields } from '../../../platform/src/etag.js';
-import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
+import { decodePageToken, encodePageToken, pageNewestFirst, pageSize } from '../../../platform/src/paging.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 import { skuTotals } from '../domain/allocation.js';
 import { CLIENT_KEY, MAX_QUANTITY, checkSku } from '../domain/lines.js';
@@ -140,20 +140,13 @@ export class Stock {
   async ledger(req: ListStockLedgerRequest): Promise<{ entries: ReturnType<typeof toLedgerEntry>[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize, 50, 200);
     const fingerprint = `ledger|${req.sku}|${req.warehouseId}`;
-    const cursor = decodePageToken(req.pageToken, fingerprint);
     // Entries a crash left in their level's document are copied first, so the ledger reads whole.
     await this.store.flushAllLedgers();
     const filter: Record<string, unknown> = {};
     if (req.sku) filter['sku'] = req.sku;
     if (req.warehouseId) filter['warehouseId'] = req.warehouseId;
-    if (cursor) {
-      const at = new Date(Number(cursor['t']));
-      filter['$or'] = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(cursor['id']) } }];
-    }
-    const docs = await this.m.ledger.find(filter).sort({ createdAt: -1, _id: -1 }).limit(size + 1).lean<LedgerEntryDoc[]>();
-    const page = docs.slice(0, size);
-    const last = page[page.length - 1];
-    return { entries: page.map(toLedgerEntry), nextPageToken: docs.length > size && last ? encodePageToken({ t: last.createdAt.getTime(), id: last._id }, fingerprint) : '' };
+    const page = await pageNewestFirst({ filter, pageSize: size, pageToken: req.pageToken, fingerprint, find: (f, limit) => this.m.ledger.find(f).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<LedgerEntryDoc[]>() });
+    return { entries: page.items.map(toLedgerEntry), nextPageToken: page.nextPageToken };
   }
 
   /** Per-SKU totals over active warehouses for many SKUs with one query per collection. */

@@ -1,6 +1,6 @@
 import type { BackInStockSubscription, ListBackInStockSubscriptionsRequest } from '../../../../gen/shop/inventory/v1/inventory_service.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
-import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
+import { pageNewestFirst, pageSize } from '../../../platform/src/paging.js';
 import { checkSku } from '../domain/lines.js';
 import type { InventoryModels, SubscriptionDoc } from '../infra/models.js';
 
@@ -24,16 +24,8 @@ export class Subscriptions {
 
   async list(userId: string, req: ListBackInStockSubscriptionsRequest): Promise<{ subscriptions: BackInStockSubscription[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize, 50, 200);
-    const cursor = decodePageToken(req.pageToken, 'subscriptions');
-    const filter: Record<string, unknown> = { userId };
-    if (cursor) {
-      const at = new Date(Number(cursor['t']));
-      filter['$or'] = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(cursor['id']) } }];
-    }
-    const docs = await this.m.subscriptions.find(filter, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(size + 1).lean<SubscriptionDoc[]>();
-    const page = docs.slice(0, size);
-    const last = page[page.length - 1];
-    return { subscriptions: page.map(toMessage), nextPageToken: docs.length > size && last ? encodePageToken({ t: last.createdAt.getTime(), id: last._id }, 'subscriptions') : '' };
+    const page = await pageNewestFirst({ filter: { userId }, pageSize: size, pageToken: req.pageToken, fingerprint: 'subscriptions', find: (f, limit) => this.m.subscriptions.find(f, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<SubscriptionDoc[]>() });
+    return { subscriptions: page.items.map(toMessage), nextPageToken: page.nextPageToken };
   }
 
   /**

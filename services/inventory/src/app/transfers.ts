@@ -3,7 +3,7 @@ import type { CreateTransferRequest, ListTransfersRequest, Transfer } from '../.
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
-import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
+import { pageNewestFirst, pageSize } from '../../../platform/src/paging.js';
 import { resourceErrors } from '../../../platform/src/resource-errors.js';
 import { CLIENT_KEY, checkLines } from '../domain/lines.js';
 import type { InventoryModels, TransferDoc } from '../infra/models.js';
@@ -126,16 +126,8 @@ export class Transfers {
 
   async list(req: ListTransfersRequest): Promise<{ transfers: Transfer[]; nextPageToken: string }> {
     const size = pageSize(req.pageSize, 50, 200);
-    const cursor = decodePageToken(req.pageToken, 'transfers');
-    const filter: Record<string, unknown> = { state: { $ne: 'failed' } };
-    if (cursor) {
-      const at = new Date(Number(cursor['t']));
-      filter['$or'] = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(cursor['id']) } }];
-    }
-    const docs = await this.m.transfers.find(filter, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(size + 1).lean<TransferDoc[]>();
-    const page = docs.slice(0, size);
-    const last = page[page.length - 1];
-    return { transfers: page.map(toTransfer), nextPageToken: docs.length > size && last ? encodePageToken({ t: last.createdAt.getTime(), id: last._id }, 'transfers') : '' };
+    const page = await pageNewestFirst({ filter: { state: { $ne: 'failed' } }, pageSize: size, pageToken: req.pageToken, fingerprint: 'transfers', find: (f, limit) => this.m.transfers.find(f, { outbox: 0 }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<TransferDoc[]>() });
+    return { transfers: page.items.map(toTransfer), nextPageToken: page.nextPageToken };
   }
 
   /** Transfers a crash left half way: those leaving are put back (failed), those arriving are booked in. */
