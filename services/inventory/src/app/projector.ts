@@ -31,28 +31,37 @@ export class AvailabilityProjector {
     private readonly onWrite: () => void = () => undefined,
   ) {}
 
-  /** One pass over dirty levels; returns how many SKUs it looked at. */
+  /**
+   * One pass over dirty levels; returns how many SKUs it looked at. Reads in batches
+   * (the levels, warehouses and last published totals of every dirty SKU, one query
+   * each) and clears the flags in one bulk write, so a burst over many SKUs costs the
+   * store a handful of commands per pass rather than several per SKU.
+   */
   async pass(limit = 500): Promise<number> {
     const dirty = await this.m.levels.find({ dirty: true }, { sku: 1 }).limit(limit).lean<StockLevelDoc[]>();
     const skus = [...new Set(dirty.map((d) => d.sku))];
-    for (const sku of skus) await this.project(sku);
+    if (skus.length > 0) {
+      const [levels, active, published] = await Promise.all([
+        this.m.levels.find({ sku: { $in: skus } }, { outbox: 0, ops: 0, holds: 0, ledgerPending: 0 }).lean<StockLevelDoc[]>(),
+        this.m.warehouses.find({ active: true }, { _id: 1 }).lean(),
+        this.m.skuAvailability.find({ _id: { $in: skus } }, { outbox: 0 }).lean<SkuAvailabilityDoc[]>(),
+      ]);
+      const activeIds = new Set(active.map((w) => String(w._id)));
+      const last = new Map(published.map((p) => [p._id, p]));
+      for (const sku of skus) {
+        const ofSku = levels.filter((l) => l.sku === sku);
+        const totals = skuTotals(ofSku.filter((l) => activeIds.has(l.warehouseId)));
+        const current = last.get(sku);
+        if (!current || current.available !== totals.available || current.inStock !== totals.inStock) await this.publishTotals(sku, totals.available, totals.inStock);
+      }
+      for (const level of levels) await this.checkLow(level);
+      // Only at the version read: a level changed since stays dirty for the next pass.
+      const cleared = levels.filter((l) => l.dirty).map((l) => ({ updateOne: { filter: { _id: l._id, version: l.version, dirty: true }, update: { $set: { dirty: false } } } }));
+      if (cleared.length > 0) await this.m.levels.bulkWrite(cleared, { ordered: false });
+    }
     await this.notifyPending();
     if (skus.length > 0) this.onWrite();
     return skus.length;
-  }
-
-  private async project(sku: string): Promise<void> {
-    const [levels, active] = await Promise.all([
-      this.m.levels.find({ sku }, { outbox: 0, ops: 0, holds: 0, ledgerPending: 0 }).lean<StockLevelDoc[]>(),
-      this.m.warehouses.find({ active: true }, { _id: 1 }).lean(),
-    ]);
-    const activeIds = new Set(active.map((w) => String(w._id)));
-    const totals = skuTotals(levels.filter((l) => activeIds.has(l.warehouseId)));
-    await this.publishTotals(sku, totals.available, totals.inStock);
-    for (const level of levels) {
-      await this.checkLow(level);
-      await this.m.levels.updateOne({ _id: level._id, version: level.version }, { $set: { dirty: false } });
-    }
   }
 
   private async publishTotals(sku: string, available: number, inStock: boolean): Promise<void> {
