@@ -93,6 +93,7 @@ Try:
   curl -s ${e}/v1/products?pageSize=3
   curl -s '${e}/v1/search/products?q=mugg'          # typo-tolerant search
   curl -s -X POST ${e}/v1/shipping:quote -d '{"destination":{"countryCode":"DE"},"items":[{"sku":"MUG-ENAMEL-350","quantity":2,"weightGrams":350}],"subtotal":{"currencyCode":"EUR","amountMinor":2980}}'
+  curl -s '${e}/v1/availability?skus=MUG-ENAMEL-350&skus=PEN-BRASS'   # stock, public
   curl -s -X POST ${e}/v1/users -H 'content-type: application/json' \\
        -d '{"email":"ann@example.com","password":"a-long-password","displayName":"Ann"}'
   curl -s -X POST ${e}/v1/oauth/token -d grant_type=password -d username=ann@example.com -d password=a-long-password

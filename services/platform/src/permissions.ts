@@ -21,6 +21,9 @@ export const PERMISSIONS = [
   'users.manage',
   'reviews.moderate',
   'inventory.manage',
+  // Internal reservations (ReserveStock, Commit/Release/Extend); cart and order hold it
+  // as a service-account scope, admin has it like every permission.
+  'inventory.reservations.write',
   'payments.manage',
   // Internal payment authorisation at checkout; the order service holds it as a
   // service-account scope (with payments.manage for capture, void and refund).
