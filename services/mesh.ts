@@ -1,3 +1,4 @@
+import { cartService } from './cart/src/service.js';
 import { catalogService } from './catalog/src/service.js';
 import { identityService } from './identity/src/service.js';
 import { searchService } from './search/src/service.js';
@@ -7,7 +8,7 @@ import { serveUntilSignalled, type ServiceModule } from './platform/src/runtime.
  * Every domain service, in start order (identity first: the others verify its tokens;
  * search after catalog, whose list its first index build reads).
  */
-export const ALL_SERVICES: ServiceModule[] = [identityService, catalogService, searchService];
+export const ALL_SERVICES: ServiceModule[] = [identityService, catalogService, searchService, cartService];
 
 /** Picks services by name; "all" (or nothing) means every one, in one process. */
 export function selectServices(names: string[]): ServiceModule[] {

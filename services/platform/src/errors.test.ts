@@ -75,6 +75,11 @@ describe('toServiceError and readStatusDetails', () => {
     assert.deepEqual(status.details.map((d) => d.typeUrl), ['type.googleapis.com/google.rpc.ErrorInfo']);
   });
 
+  test('leave empty metadata values out (an ErrorInfo map entry without a value crashed Envoy)', () => {
+    const err = new DomainError('already_exists', 'TAX_RULE_EXISTS', 'NL already has a rule', { country_code: 'NL', region: '' });
+    assert.deepEqual(readStatusDetails(asReceived(err)).errorInfo?.metadata, { country_code: 'NL' });
+  });
+
   test('readStatusDetails returns nothing for a status without details', () => {
     assert.deepEqual(readStatusDetails(serviceError(GrpcStatus.UNAVAILABLE, 'connection refused')), {});
   });

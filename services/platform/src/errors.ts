@@ -106,8 +106,11 @@ function isServiceError(err: unknown): err is ServiceError {
  * which Envoy's transcoder renders as the JSON body with the right HTTP status.
  */
 export function toServiceError(err: DomainError): Partial<ServiceError> {
+  // Empty metadata values are left out: an ErrorInfo map entry without a value has
+  // crashed Envoy 1.40's transcoder (segfault) while it rendered the JSON error.
+  const infoMetadata = Object.fromEntries(Object.entries(err.metadata).filter(([, value]) => value !== ''));
   const details = [
-    { typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(ErrorInfo.encode({ reason: err.reason, domain: err.domain, metadata: err.metadata }).finish()) },
+    { typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(ErrorInfo.encode({ reason: err.reason, domain: err.domain, metadata: infoMetadata }).finish()) },
   ];
   if (err.fieldViolations.length > 0) {
     const badRequest = BadRequest.encode({

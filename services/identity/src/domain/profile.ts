@@ -1,3 +1,4 @@
+import { normalizePhone } from '../../../platform/src/postal-address.js';
 import { Violations } from '../../../platform/src/errors.js';
 
 /** The profile fields a user may change about themselves (UpdateCurrentUser). */
@@ -113,16 +114,7 @@ export function validateProfileChange(patch: ProfilePatch, fields: readonly Prof
 /** Display names as registration accepts them: 1 to 100 characters after trimming. */
 export const validDisplayName = (name: string) => name.length >= 1 && name.length <= 100;
 
-/**
- * A phone number in E.164 (ITU-T): "+", a country code not starting with 0, at most 15
- * digits in all. Spaces, dots, dashes and parentheses people type are dropped first;
- * null when it is not a number. At least 7 digits: the shortest numbers in use
- * (country code + subscriber) are that long.
- */
-export function normalizePhone(raw: string): string | null {
-  const compact = raw.trim().replace(/[\s().-]/g, '');
-  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
-}
+export { normalizePhone };
 
 /** The canonical form of one BCP 47 tag (`en-gb` -> `en-GB`), or null if it is not one. */
 export function canonicalLocale(raw: string): string | null {

@@ -1,0 +1,58 @@
+import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
+import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { PUBLIC, requires } from '../../platform/src/auth.js';
+import { loadConfig } from '../../platform/src/config.js';
+import { createServiceClient } from '../../platform/src/grpc/client.js';
+import { defineService } from '../../platform/src/runtime.js';
+import { meshTokenSource } from '../../platform/src/service-token.js';
+import { cartHandlers } from './api/handlers.js';
+import { Carts } from './app/carts.js';
+import { TaxRules } from './app/tax-rules.js';
+import { cartConfigSchema } from './config.js';
+import { CartStore } from './infra/cart-store.js';
+import { CatalogGateway } from './infra/catalog-gateway.js';
+import { taxRuleModel } from './infra/tax-rules.js';
+
+/** Cart: shopping carts in Redis, priced live from the catalog, with tax rules. */
+export const cartService = defineService({
+  name: 'cart',
+  definition: CartServiceService,
+  // Cart methods are public: who may use a cart is decided per cart (its customer's
+  // token or the guest cart's token), in the use cases.
+  access: {
+    createCart: PUBLIC,
+    getCart: PUBLIC,
+    updateCart: PUBLIC,
+    addLine: PUBLIC,
+    updateLine: PUBLIC,
+    removeLine: PUBLIC,
+    mergeCart: PUBLIC,
+    beginCheckout: requires('carts.checkout'),
+    endCheckout: requires('carts.checkout'),
+    createTaxRule: requires('tax.manage'),
+    listTaxRules: requires('tax.manage'),
+    deleteTaxRule: requires('tax.manage'),
+  },
+  streams: [],
+  address: (config) => config.cartAddr,
+  async start({ config, db, redis, env }) {
+    const own = loadConfig(cartConfigSchema, env);
+    const tokens = meshTokenSource('cart', env, config.identityAddr);
+    const catalog = createServiceClient(CatalogServiceService, { name: 'catalog', address: config.catalogAddr, idempotent: ['lookupVariants', 'selectPrices'] });
+    const taxModel = taxRuleModel(db);
+    await taxModel.createIndexes();
+    const taxRules = new TaxRules(taxModel);
+    const carts = new Carts(new CartStore(redis, own.cartTtlSeconds), new CatalogGateway(catalog, tokens.source), taxRules.rateFor, {
+      maxLineQuantity: own.cartMaxLineQuantity,
+      maxLines: own.cartMaxLines,
+      maxCartQuantity: own.cartMaxQuantity,
+    });
+    return {
+      handlers: cartHandlers(carts, taxRules),
+      stop: async () => {
+        catalog.close();
+        tokens.close();
+      },
+    };
+  },
+});
