@@ -1,19 +1,22 @@
 import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
-import { PUBLIC, requires } from '../../platform/src/auth.js';
+import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
 import { createServiceClient } from '../../platform/src/grpc/client.js';
 import { defineService } from '../../platform/src/runtime.js';
 import { meshTokenSource } from '../../platform/src/service-token.js';
 import { cartHandlers } from './api/handlers.js';
+import { wishlistHandlers } from './api/wishlist-handlers.js';
 import { Carts } from './app/carts.js';
+import { Wishlists } from './app/wishlists.js';
 import { TaxRules } from './app/tax-rules.js';
 import { cartConfigSchema } from './config.js';
 import { CartStore } from './infra/cart-store.js';
 import { CatalogGateway } from './infra/catalog-gateway.js';
 import { taxRuleModel } from './infra/tax-rules.js';
+import { wishlistModel } from './infra/wishlists.js';
 
-/** Cart: shopping carts in Redis, priced live from the catalog, with tax rules. */
+/** Cart: shopping carts in Redis, priced live from the catalog, with tax rules; and wishlists. */
 export const cartService = defineService({
   name: 'cart',
   definition: CartServiceService,
@@ -32,6 +35,18 @@ export const cartService = defineService({
     createTaxRule: requires('tax.manage'),
     listTaxRules: requires('tax.manage'),
     deleteTaxRule: requires('tax.manage'),
+    // Wishlists are the signed-in customer's own; a shared one is read by its link token.
+    createWishlist: SELF,
+    listWishlists: SELF,
+    getWishlist: SELF,
+    updateWishlist: SELF,
+    deleteWishlist: SELF,
+    addWishlistItem: SELF,
+    removeWishlistItem: SELF,
+    moveWishlistItemToCart: SELF,
+    shareWishlist: SELF,
+    unshareWishlist: SELF,
+    getSharedWishlist: PUBLIC,
   },
   streams: [],
   address: (config) => config.cartAddr,
@@ -42,13 +57,16 @@ export const cartService = defineService({
     const taxModel = taxRuleModel(db);
     await taxModel.createIndexes();
     const taxRules = new TaxRules(taxModel);
-    const carts = new Carts(new CartStore(redis, own.cartTtlSeconds), new CatalogGateway(catalog, tokens.source), taxRules.rateFor, {
+    const catalogPort = new CatalogGateway(catalog, tokens.source);
+    const wishlistDocs = wishlistModel(db);
+    await wishlistDocs.createIndexes();
+    const carts = new Carts(new CartStore(redis, own.cartTtlSeconds), catalogPort, taxRules.rateFor, {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
     });
     return {
-      handlers: cartHandlers(carts, taxRules),
+      handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts)) },
       stop: async () => {
         catalog.close();
         tokens.close();

@@ -2,10 +2,11 @@ import type { CartServiceService, TaxRule } from '../../../../gen/shop/cart/v1/c
 import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
 import type { Carts } from '../app/carts.js';
 import type { TaxRules } from '../app/tax-rules.js';
+import type { WishlistMethods } from './wishlist-handlers.js';
 import { addressPatch, toCartMessage } from './mapping.js';
 
 /** Cart and tax-rule RPCs: proto in, use case, proto out. */
-export function cartHandlers(carts: Carts, taxRules: TaxRules): ServiceHandlers<typeof CartServiceService> {
+export function cartHandlers(carts: Carts, taxRules: TaxRules): ServiceHandlers<Omit<typeof CartServiceService, WishlistMethods>> {
   return {
     createCart: async (req, ctx) => toCartMessage(await carts.create(req.currencyCode, ctx)),
     getCart: async (req, ctx) => toCartMessage(await carts.get(req.id, ctx)),
