@@ -10,4 +10,8 @@ export const cartConfigSchema = z.object({
   cartMaxLines: z.coerce.number().int().min(1).max(500).default(100),
   /** Most units per cart altogether. */
   cartMaxQuantity: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** A cart with an email untouched this long (and not checked out) is reported abandoned. Default 1 hour. */
+  cartAbandonAfterSeconds: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
+  /** How often to look for abandoned carts. */
+  cartAbandonSweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
 });

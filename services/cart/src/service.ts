@@ -2,11 +2,13 @@ import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
 import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
+import { domainStream } from '../../platform/src/events/index.js';
 import { createServiceClient } from '../../platform/src/grpc/client.js';
 import { defineService } from '../../platform/src/runtime.js';
 import { meshTokenSource } from '../../platform/src/service-token.js';
 import { cartHandlers } from './api/handlers.js';
 import { wishlistHandlers } from './api/wishlist-handlers.js';
+import { startAbandonedCartSweeper } from './app/abandoned-carts.js';
 import { Carts } from './app/carts.js';
 import { Wishlists } from './app/wishlists.js';
 import { TaxRules } from './app/tax-rules.js';
@@ -48,9 +50,9 @@ export const cartService = defineService({
     unshareWishlist: SELF,
     getSharedWishlist: PUBLIC,
   },
-  streams: [],
+  streams: [domainStream('cart')],
   address: (config) => config.cartAddr,
-  async start({ config, db, redis, env }) {
+  async start({ config, db, redis, env, nats, logger }) {
     const own = loadConfig(cartConfigSchema, env);
     const tokens = meshTokenSource('cart', env, config.identityAddr);
     const catalog = createServiceClient(CatalogServiceService, { name: 'catalog', address: config.catalogAddr, idempotent: ['lookupVariants', 'selectPrices'] });
@@ -60,14 +62,17 @@ export const cartService = defineService({
     const catalogPort = new CatalogGateway(catalog, tokens.source);
     const wishlistDocs = wishlistModel(db);
     await wishlistDocs.createIndexes();
-    const carts = new Carts(new CartStore(redis, own.cartTtlSeconds), catalogPort, taxRules.rateFor, {
+    const store = new CartStore(redis, own.cartTtlSeconds);
+    const carts = new Carts(store, catalogPort, taxRules.rateFor, {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
     });
+    const sweeper = startAbandonedCartSweeper({ store, carts, js: nats.js, logger, abandonAfterMs: own.cartAbandonAfterSeconds * 1000, intervalMs: own.cartAbandonSweepSeconds * 1000 });
     return {
       handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts)) },
       stop: async () => {
+        await sweeper.stop();
         catalog.close();
         tokens.close();
       },

@@ -166,6 +166,7 @@ export class Carts {
         return outcome === 'written' ? written : LOST_RACE;
       },
     });
+    await this.store.recordActivity(saved);
     if (saved.customerId) await this.store.touchCustomerCart(saved.customerId, saved.currencyCode, saved.id, saved.state !== 'completed' && saved.state !== 'merged');
     return this.answer(saved, 'metadata' in ctx ? ctx : undefined);
   }
@@ -205,6 +206,11 @@ export class Carts {
     if (!found) throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
     if (!found.purchasable) throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
     if (!prices.has(sku)) throw new DomainError('failed_precondition', 'NO_PRICE', `${sku} has no price in ${currencyCode}`, { sku, currency_code: currencyCode }, [{ field: 'sku', description: `has no price in ${currencyCode}` }]);
+  }
+
+  /** Prices a cart without a caller (events, sweepers). */
+  async priceForEvent(cart: CartDoc): Promise<PricedCart> {
+    return priceCart(cart, this.catalog, this.taxRate);
   }
 
   private async answer(cart: CartDoc, ctx: CallContext | undefined): Promise<CartAnswer> {

@@ -28,6 +28,15 @@ if current and current ~= ARGV[2] then return current end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[3]))
 return ARGV[1]`;
 
+// KEYS[1] activity set; ARGV: highest score (ms), how many. Removes and returns the
+// carts idle since then, so each is claimed by exactly one sweeper.
+const CLAIM_IDLE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZREM', KEYS[1], id) end
+return ids`;
+
+const ACTIVITY_KEY = 'carts:activity';
+
 export type WriteOutcome = 'written' | 'conflict' | 'gone';
 
 export class CartStore {
@@ -38,6 +47,7 @@ export class CartStore {
   ) {
     redis.defineCommand('cartCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     redis.defineCommand('cartClaimPointer', { numberOfKeys: 1, lua: CLAIM_POINTER });
+    redis.defineCommand('cartClaimIdle', { numberOfKeys: 1, lua: CLAIM_IDLE });
   }
 
   private key = (id: string) => `cart:${id}`;
@@ -90,5 +100,25 @@ export class CartStore {
   /** Seconds until the cart expires. */
   async ttl(id: string): Promise<number> {
     return this.redis.ttl(this.key(id));
+  }
+
+  /**
+   * Tracks carts that could be abandoned (open, with an email and lines) by their last
+   * change; any other cart is taken off the list.
+   */
+  async recordActivity(cart: CartDoc): Promise<void> {
+    if (cart.state === 'open' && cart.email && cart.lines.length > 0) await this.redis.zadd(ACTIVITY_KEY, Date.parse(cart.updatedAt), cart.id);
+    else await this.redis.zrem(ACTIVITY_KEY, cart.id);
+  }
+
+  /** Claims (removes and returns) up to `limit` carts last changed at or before `idleSinceMs`. */
+  async claimIdle(idleSinceMs: number, limit: number): Promise<string[]> {
+    const run = (this.redis as unknown as { cartClaimIdle(key: string, max: number, limit: number): Promise<string[]> }).cartClaimIdle;
+    return run.call(this.redis, ACTIVITY_KEY, idleSinceMs, limit);
+  }
+
+  /** Puts a claimed cart back (its event could not be published), to be tried again. */
+  async unclaim(cartId: string, lastActivityMs: number): Promise<void> {
+    await this.redis.zadd(ACTIVITY_KEY, 'NX', lastActivityMs, cartId);
   }
 }
