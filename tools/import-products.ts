@@ -2,13 +2,15 @@
  * Imports a product file of any size: reads it from disk line by line and sends chunks
  * of N lines (default 2000, and under the edge's 1 MiB body limit) to
  * POST /v1/products:import, each with x-import-first-line so errors name file lines
- * (CSV chunks repeat the header). Prints the merged report.
+ * (CSV chunks repeat the header). A chunk never ends inside a product's rows (the
+ * consecutive rows sharing a handle), which the server applies whole. Prints the merged report.
  *
  *   npm run import -- products.csv [--url http://127.0.0.1:8080] [--token T] [--chunk 2000]
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { splitCsv } from '../services/catalog/src/domain/import-rows.js';
 
 export interface ImportReport {
   rowsTotal: number;
@@ -63,21 +65,49 @@ export async function importProductsFile(file: string, options: ImportOptions): 
     bytes = 0;
   };
 
+  /** The handle a complete record names ('' for a simple row or an unreadable one). */
+  let handleColumn = -1;
+  const handleOf = (record: string): string => {
+    if (csv) return handleColumn < 0 ? '' : (splitCsv(record)?.[handleColumn] ?? '').trim();
+    try {
+      const value = JSON.parse(record) as { handle?: unknown };
+      return typeof value?.handle === 'string' ? value.handle.trim() : '';
+    } catch {
+      return '';
+    }
+  };
+  let record: string[] = [];
+  let recordFirstLine = 0;
+  let lastHandle = '';
+  const addRecord = async () => {
+    const handle = handleOf(record.join('\n'));
+    const size = record.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    // Cut only between products: never between two rows of the same handle.
+    const full = chunk.length >= chunkLines || bytes + size > chunkBytes;
+    if (full && (handle === '' || handle !== lastHandle)) await send();
+    if (chunk.length === 0) chunkFirstLine = recordFirstLine;
+    chunk.push(...record);
+    bytes += size;
+    lastHandle = handle;
+    record = [];
+  };
+
   const input = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const raw of input) {
     lineNo++;
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (csv && header === null) {
       header = line;
+      handleColumn = (splitCsv(line) ?? []).map((h) => h.trim().toLowerCase()).indexOf('handle');
       continue;
     }
-    // Never cut a chunk inside a quoted CSV field that spans lines.
-    if (!openQuote && (chunk.length >= chunkLines || bytes + line.length > chunkBytes)) await send();
-    if (chunk.length === 0) chunkFirstLine = lineNo;
-    chunk.push(line);
-    bytes += Buffer.byteLength(line) + 1;
+    if (record.length === 0) recordFirstLine = lineNo;
+    record.push(line);
+    // A quoted CSV field may span lines: the record ends when its quotes balance.
     if (csv && (line.split('"').length - 1) % 2 === 1) openQuote = !openQuote;
+    if (!openQuote) await addRecord();
   }
+  if (record.length > 0) await addRecord();
   await send();
   return total;
 }

@@ -19,13 +19,7 @@ export const DEMO_PRODUCTS = [
 
 /** Logs in as the admin and creates every demo product that is missing; returns how many were created. */
 export async function seedDemoCatalog(edgeUrl: string, adminEmail: string, adminPassword: string): Promise<number> {
-  const tokenRes = await fetch(`${edgeUrl}/v1/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username: adminEmail, password: adminPassword }),
-  });
-  if (!tokenRes.ok) throw new Error(`seed: admin login failed (${tokenRes.status}): ${await tokenRes.text()}`);
-  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const token = await adminToken(edgeUrl, adminEmail, adminPassword);
   let created = 0;
   for (const p of DEMO_PRODUCTS) {
     const res = await fetch(`${edgeUrl}/v1/products`, {
@@ -37,4 +31,62 @@ export async function seedDemoCatalog(edgeUrl: string, adminEmail: string, admin
     else if (res.status !== 409) throw new Error(`seed: creating ${p.sku} failed (${res.status}): ${await res.text()}`);
   }
   return created;
+}
+
+/** The demo zone and its methods: standard (by weight, free over 50) and express (flat), in EUR and USD. */
+export const DEMO_SHIPPING = {
+  zone: { name: 'Demo: EU core, UK and US', countryCodes: ['DE', 'FR', 'NL', 'GB', 'US'] },
+  methods: [
+    {
+      name: 'Standard', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_WEIGHT_BANDS', minBusinessDays: 2, maxBusinessDays: 5, active: true, volumetricDivisor: 5000,
+      rates: [
+        { currencyCode: 'EUR', bands: [{ upTo: 2000, amountMinor: 490 }, { upTo: 10000, amountMinor: 790 }, { upTo: 31500, amountMinor: 1490 }], freeAtSubtotalMinor: 5000 },
+        { currencyCode: 'USD', bands: [{ upTo: 2000, amountMinor: 590 }, { upTo: 10000, amountMinor: 990 }, { upTo: 31500, amountMinor: 1790 }], freeAtSubtotalMinor: 6000 },
+      ],
+    },
+    {
+      name: 'Express', kind: 'SHIPPING_METHOD_KIND_EXPRESS', rateType: 'RATE_TYPE_FLAT', minBusinessDays: 1, maxBusinessDays: 2, active: true, maxWeightGrams: 31500,
+      rates: [{ currencyCode: 'EUR', amountMinor: 1290 }, { currencyCode: 'USD', amountMinor: 1590 }],
+    },
+  ],
+} as const;
+
+/**
+ * Creates the demo shipping zone and its methods unless a zone of that name exists
+ * (zone names are unique, so racing seeds create it once; a method missing from an
+ * existing demo zone is added by name). Returns how many things it created.
+ */
+export async function seedDemoShipping(edgeUrl: string, token: string): Promise<number> {
+  const call = async (method: string, path: string, json?: unknown) => {
+    const res = await fetch(`${edgeUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json === undefined ? undefined : JSON.stringify(json) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  let created = 0;
+  const made = await call('POST', '/v1/shipping-zones', DEMO_SHIPPING.zone);
+  if (made.status === 200) created++;
+  else if (made.status !== 409) throw new Error(`seed: creating the demo shipping zone failed (${made.status}): ${JSON.stringify(made.body)}`);
+  const zones = await call('GET', '/v1/shipping-zones?pageSize=200');
+  const zone = (zones.body.zones as Array<{ id: string; name: string }>).find((z) => z.name === DEMO_SHIPPING.zone.name);
+  if (!zone) throw new Error('seed: the demo shipping zone is missing after creating it');
+  const existing = await call('GET', `/v1/shipping-methods?zoneId=${zone.id}&pageSize=200`);
+  const names = new Set((existing.body.methods as Array<{ name: string }>).map((m) => m.name));
+  for (const method of DEMO_SHIPPING.methods) {
+    if (names.has(method.name)) continue;
+    const res = await call('POST', '/v1/shipping-methods', { ...method, zoneId: zone.id });
+    if (res.status === 409) continue; // a racing seed created it (names are unique per zone)
+    if (res.status !== 200) throw new Error(`seed: creating shipping method ${method.name} failed (${res.status}): ${JSON.stringify(res.body)}`);
+    created++;
+  }
+  return created;
+}
+
+/** The admin's access token (password grant), for the seeds. */
+export async function adminToken(edgeUrl: string, adminEmail: string, adminPassword: string): Promise<string> {
+  const tokenRes = await fetch(`${edgeUrl}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username: adminEmail, password: adminPassword }),
+  });
+  if (!tokenRes.ok) throw new Error(`seed: admin login failed (${tokenRes.status}): ${await tokenRes.text()}`);
+  return ((await tokenRes.json()) as { access_token: string }).access_token;
 }

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { generateFieldKey } from '../services/platform/src/crypto/field-cipher.js';
 import { SERVICE_MAP } from '../services/platform/src/service-map.js';
-import { seedDemoCatalog } from './seed.js';
+import { adminToken, seedDemoCatalog, seedDemoShipping } from './seed.js';
 import { ROOT, startStack, type StackPorts } from './harness/stack.js';
 
 const env = process.env;
@@ -76,6 +76,7 @@ const stack = await startStack({
   serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword, ...localFieldKeys(join(ROOT, '.data')) },
 });
 const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
+await seedDemoShipping(stack.edgeUrl, await adminToken(stack.edgeUrl, adminEmail, adminPassword));
 const e = stack.edgeUrl;
 console.log(`
 shopmesh is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${created} demo products created now; logs and data in .data/)
@@ -89,6 +90,7 @@ shopmesh is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${created} de
 Try:
   curl -s ${e}/v1/products?pageSize=3
   curl -s '${e}/v1/search/products?q=mugg'          # typo-tolerant search
+  curl -s -X POST ${e}/v1/shipping:quote -d '{"destination":{"countryCode":"DE"},"items":[{"sku":"MUG-ENAMEL-350","quantity":2,"weightGrams":350}],"subtotal":{"currencyCode":"EUR","amountMinor":2980}}'
   curl -s -X POST ${e}/v1/users -H 'content-type: application/json' \\
        -d '{"email":"ann@example.com","password":"a-long-password","displayName":"Ann"}'
   curl -s -X POST ${e}/v1/oauth/token -d grant_type=password -d username=ann@example.com -d password=a-long-password

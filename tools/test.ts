@@ -54,6 +54,14 @@ const TOKEN_TEST_SETTINGS = {
   SHOP_REFRESH_RATE_PER_IP: '100',
 };
 
+/**
+ * A webhook carrier for the shipping tests, with a secret made per run (the tests
+ * sign deliveries with it; it is never written anywhere).
+ */
+const SHIPPING_TEST_SETTINGS = {
+  SHOP_SHIPPING_CARRIERS: JSON.stringify([{ code: 'webhook', secrets: [randomBytes(32).toString('hex')], trackingPattern: '^WH[0-9]{8,12}$' }]),
+};
+
 const isIntegration = (path: string) => /(^|\/)test\//.test(path);
 const unitFiles = ['services', 'tools', 'envoy'].flatMap((d) => findTests(d, (p) => !isIntegration(p)));
 const integrationFiles = chosen.length > 0 ? chosen : ['services', 'tools'].flatMap((d) => findTests(d, isIntegration));
@@ -93,6 +101,7 @@ if (!unitOnly && integrationFiles.length > 0) {
       // other client addresses (services/identity/test/account.e2e.test.ts).
       SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
       ...TOKEN_TEST_SETTINGS,
+      ...SHIPPING_TEST_SETTINGS,
       // Abandoned carts are reported after seconds, not an hour.
       SHOP_CART_ABANDON_AFTER_SECONDS: '3',
       SHOP_CART_ABANDON_SWEEP_SECONDS: '1',
@@ -108,6 +117,7 @@ if (!unitOnly && integrationFiles.length > 0) {
     SHOP_TEST_ADMIN_EMAIL: 'admin@shopmesh.test',
     SHOP_TEST_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...TOKEN_TEST_SETTINGS,
+    ...SHIPPING_TEST_SETTINGS,
   };
   const passed = run(`integration and end-to-end tests (${integrationFiles.length} files)`, nodeTest[0]!, [...nodeTest.slice(1), ...integrationFiles], env);
   await stack.stop();

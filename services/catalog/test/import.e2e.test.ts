@@ -8,6 +8,8 @@ import { admin, api, edgeUrl, newCustomer } from '../../../tools/testing/edge.js
 import { importProductsFile } from '../../../tools/import-products.js';
 
 const HEADER = 'sku,name,description,price_currency,price_amount_minor,status,slug,brand_id,category_ids';
+/** What an export writes: the simple columns, then the handle and variant columns. */
+const EXPORT_HEADER = `${HEADER},handle,option_values,barcode,weight_grams`;
 
 async function post(body: string, contentType: string, token: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${edgeUrl()}/v1/products:import`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}`, ...headers }, body });
@@ -96,9 +98,91 @@ describe('bulk import and export', () => {
       assert.ok(pages >= 3, `${format}: ${pages} pages`);
       const mine = lines.filter((l) => l.includes(`EXP-${tag}-`));
       assert.equal(mine.length, 7, format);
-      const body = format === 'csv' ? `${HEADER}\n${mine.join('\n')}\n` : `${mine.join('\n')}\n`;
+      const body = format === 'csv' ? `${EXPORT_HEADER}\n${mine.join('\n')}\n` : `${mine.join('\n')}\n`;
       const re = await post(body, format === 'csv' ? 'text/csv' : 'application/jsonl', await admin());
       assert.deepEqual({ ...re.body, errors: undefined }, { rowsTotal: 7, rowsApplied: 0, rowsUnchanged: 7, rowsRejected: 0, errors: undefined }, JSON.stringify(re.body.errors));
+    }
+  });
+
+  test('a product with several variants: one row per variant under a handle, bad rows reported by line, idempotent, and it round-trips', async () => {
+    const tag = randomUUID().slice(0, 8).toLowerCase();
+    const handle = `tee-${tag}`;
+    const sku = (s: string) => `TEE-${tag}-${s}`.toUpperCase();
+    const header = 'handle,sku,name,description,price_currency,price_amount_minor,status,option_values,barcode,weight_grams';
+    const rowsOf = (mPrice: number) => [
+      `${handle},${sku('S')},Tee ${tag},Soft cotton,EUR,1500,active,Size=S|Colour=Red,4006381333931,180`,
+      `${handle},${sku('M')},,,EUR,${mPrice},,Size=M|Colour=Red,,190`,
+      `${handle},${sku('L')},,,EUR,1700,,Size=L|Colour=Blue,,200`,
+    ];
+    // A second product in the same file with a bad row: it is rejected whole, the first one applies.
+    const bad = [`bad-${handle},${sku('X1')},Bad ${tag},,EUR,100,active,Size=S,,`, `bad-${handle},${sku('X2')},,,EUR,12.5,,Size=M,,`];
+    const file = [header, ...rowsOf(1500), ...bad].join('\n');
+    const first = await post(file, 'text/csv', await admin());
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual({ ...first.body, errors: undefined }, { rowsTotal: 5, rowsApplied: 3, rowsUnchanged: 0, rowsRejected: 2, errors: undefined }, JSON.stringify(first.body.errors));
+    assert.deepEqual(first.body.errors.map((e: any) => `${e.line}:${e.field}`), ['5:handle', '6:price_amount_minor']);
+
+    const listed = await api('GET', `/v1/products?pageSize=100`, { token: await admin() });
+    const tee = listed.body.products.find((p: any) => p.slug === handle);
+    assert.ok(tee, 'created under its handle as slug');
+    assert.deepEqual(tee.options, [{ name: 'Size', values: ['S', 'M', 'L'] }, { name: 'Colour', values: ['Red', 'Blue'] }]);
+    assert.deepEqual(tee.variants.map((v: any) => [v.sku, v.price.amountMinor, v.barcode, v.weightGrams ?? 0]), [
+      [sku('S'), '1500', '4006381333931', 180], [sku('M'), '1500', '', 190], [sku('L'), '1700', '', 200],
+    ]);
+    assert.ok(!listed.body.products.some((p: any) => p.slug === `bad-${handle}`), 'the product with a bad row is not created');
+
+    const again = await post(file, 'text/csv', await admin());
+    assert.deepEqual({ ...again.body, errors: undefined }, { rowsTotal: 5, rowsApplied: 0, rowsUnchanged: 3, rowsRejected: 2, errors: undefined });
+    const reread = await api('GET', `/v1/products/${tee.id}`, { token: await admin() });
+    assert.equal(reread.body.etag, tee.etag, 'the same file again writes nothing');
+
+    // One variant's price changes: the product is updated, and its variants keep their ids.
+    const repriced = await post([header, ...rowsOf(1550)].join('\n'), 'text/csv', await admin());
+    assert.equal(repriced.body.rowsApplied, 3, JSON.stringify(repriced.body));
+    const after = (await api('GET', `/v1/products/${tee.id}`, { token: await admin() })).body;
+    assert.equal(after.variants[1].price.amountMinor, '1550');
+    assert.deepEqual(after.variants.map((v: any) => v.id), tee.variants.map((v: any) => v.id));
+
+    // A simple row naming one of its SKUs is refused with a hint.
+    const simple = await post(`${HEADER}\n${sku('S')},Tee,,EUR,1,,,,\n`, 'text/csv', await admin());
+    assert.equal(simple.body.rowsRejected, 1);
+    assert.match(simple.body.errors[0].message, /handle/);
+
+    // Exported (both formats) and imported back: unchanged.
+    for (const format of ['csv', 'jsonl'] as const) {
+      const { lines } = await exportUntil(format, 200, (ls) => ls.filter((l) => l.includes(handle)).length >= 3);
+      const mine = lines.filter((l) => l.includes(`${handle},`) || l.includes(`"handle":"${handle}"`));
+      assert.equal(mine.length, 3, format);
+      const body = format === 'csv' ? `${EXPORT_HEADER}\n${mine.join('\n')}\n` : `${mine.join('\n')}\n`;
+      const re = await post(body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', await admin());
+      assert.deepEqual({ ...re.body, errors: undefined }, { rowsTotal: 3, rowsApplied: 0, rowsUnchanged: 3, rowsRejected: 0, errors: undefined }, `${format}: ${JSON.stringify(re.body.errors)}`);
+    }
+  });
+
+  test('racing imports of the same new multi-variant product create it once', async () => {
+    const tag = randomUUID().slice(0, 8).toLowerCase();
+    const csv = ['handle,sku,name,price_currency,price_amount_minor,status,option_values',
+      ...['S', 'M', 'L'].map((size) => `race-${tag},RACE-${tag}-${size},Racer,EUR,100,active,Size=${size}`)].join('\n');
+    const reports = await Promise.all(Array.from({ length: 4 }, async () => post(csv, 'text/csv', await admin())));
+    for (const r of reports) assert.equal(r.body.rowsRejected, 0, JSON.stringify(r.body.errors));
+    const { lines } = await exportUntil('jsonl', 500, (ls) => ls.filter((l) => l.includes(`race-${tag}`)).length >= 3);
+    const mine = lines.map((l) => JSON.parse(l)).filter((r) => r.handle === `race-${tag}`);
+    assert.deepEqual(mine.map((r) => r.sku).sort(), ['L', 'M', 'S'].map((size) => `RACE-${tag}-${size}`).sort());
+  });
+
+  test('the CLI never cuts a chunk inside a product\'s rows', async () => {
+    const tag = randomUUID().slice(0, 8).toLowerCase();
+    const dir = await mkdtemp(join(tmpdir(), 'import-'));
+    const file = join(dir, 'variants.csv');
+    const lines = ['handle,sku,name,price_currency,price_amount_minor,option_values'];
+    for (let p = 0; p < 5; p++) for (const size of ['S', 'M', 'L']) lines.push(`cli-${tag}-${p},CLI-${tag}-${p}-${size},${size === 'S' ? `Cli ${p}` : ''},EUR,100,Size=${size}`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    try {
+      // Chunks of 2 lines would split every product; the CLI extends a chunk to the product's end instead.
+      const report = await importProductsFile(file, { url: edgeUrl(), token: await admin(), chunkLines: 2 });
+      assert.deepEqual({ ...report, errors: undefined }, { rowsTotal: 15, rowsApplied: 15, rowsUnchanged: 0, rowsRejected: 0, errors: undefined }, JSON.stringify(report.errors));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

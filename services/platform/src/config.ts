@@ -19,6 +19,7 @@ export const platformConfigSchema = z.object({
   identityAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50051'),
   catalogAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50052'),
   searchAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50053'),
+  shippingAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50056'),
   cartAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50057'),
   /** Port of the Prometheus /metrics endpoint; 0 disables it. */
   metricsPort: z.coerce.number().int().min(0).max(65535).default(0),

@@ -70,8 +70,10 @@ export function invalidArgument(violations: FieldViolation[], message?: string):
 /** Collects field violations while a request is validated, then throws them together. */
 export class Violations {
   private readonly list: FieldViolation[] = [];
+  /** `prefix` names the enclosing field ("destination."), so nested messages report full paths. */
+  constructor(private readonly prefix = '') {}
   add(field: string, description: string): this {
-    this.list.push({ field, description });
+    this.list.push({ field: `${this.prefix}${field}`, description });
     return this;
   }
   get empty(): boolean {

@@ -29,8 +29,8 @@ describe('permissions and roles', () => {
   });
 
   test('roles combine, and scopes that are permissions add to them', () => {
-    const granted = permissionsOf(['support', 'catalog_manager'], ['shipping.manage']);
-    for (const p of ['users.read', 'catalog.products.write', 'shipping.manage'] as const) assert.ok(granted.has(p), p);
+    const granted = permissionsOf(['support', 'catalog_manager'], ['fulfilment.manage']);
+    for (const p of ['users.read', 'catalog.products.write', 'fulfilment.manage'] as const) assert.ok(granted.has(p), p);
     assert.ok(!granted.has('users.manage'));
   });
 

@@ -24,7 +24,10 @@ export const PERMISSIONS = [
   'payments.manage',
   'promotions.manage',
   'returns.manage',
-  'shipping.manage',
+  // Shipping zones, methods and rates, shipments and tracking (staff), and creating
+  // shipments for orders (the order service's service account). Replaces the unused
+  // shipping.manage: one name for one job (decision in docs/decisions.md).
+  'fulfilment.manage',
   'audit.read',
   'keys.rotate',
   'tokens.introspect',
@@ -64,7 +67,7 @@ export const ROLE_PERMISSIONS: { readonly [R in Role]: readonly Permission[] } =
   customer: [],
   support: ['users.read', 'orders.read', 'returns.manage', 'reviews.moderate'],
   catalog_manager: ['catalog.products.write', 'catalog.products.read_unpublished', 'inventory.manage', 'promotions.manage', 'reviews.moderate'],
-  order_manager: ['orders.read', 'orders.manage', 'returns.manage', 'shipping.manage', 'payments.manage', 'inventory.manage', 'users.read', 'tax.manage'],
+  order_manager: ['orders.read', 'orders.manage', 'returns.manage', 'fulfilment.manage', 'payments.manage', 'inventory.manage', 'users.read', 'tax.manage'],
   admin: PERMISSIONS,
 };
 

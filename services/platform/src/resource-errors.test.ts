@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DomainError } from './errors.js';
-import { LOST_RACE, etagOf, expectedRevision, resourceErrors, writeAtRevision } from './resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from './resource-errors.js';
 
 test('resource errors carry the standard codes, reasons and the id under <resource>_id', () => {
   const errors = resourceErrors('product type');
@@ -44,16 +43,3 @@ describe('writeAtRevision', () => {
   });
 });
 
-test('etags name revisions; none means no precondition; malformed is a 400 naming the field', () => {
-  assert.equal(expectedRevision('"7"'), 7);
-  assert.equal(expectedRevision('W/"12"'), 12);
-  assert.equal(expectedRevision('  '), null);
-  assert.equal(etagOf(3), '"3"');
-  try {
-    expectedRevision('"abc"', 'wishlist.etag');
-    assert.fail('expected a 400');
-  } catch (err) {
-    assert.ok(err instanceof DomainError);
-    assert.deepEqual(err.fieldViolations.map((v) => v.field), ['wishlist.etag']);
-  }
-});

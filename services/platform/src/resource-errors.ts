@@ -56,17 +56,3 @@ export async function writeAtRevision<D extends { revision: number }, R>(o: {
   throw o.errors.busy(o.id);
 }
 
-/** `"<revision>"`: the etag every resource with a revision carries. */
-export const etagOf = (revision: number) => `"${revision}"`;
-
-/**
- * The revision a client's etag names (`"7"` or `W/"7"`), null when it sent none (no
- * precondition); a malformed one is a 400 naming `field`.
- */
-export function expectedRevision(etag: string, field = 'etag'): number | null {
-  const text = etag.trim();
-  if (text === '') return null;
-  const match = /^(W\/)?"?(\d{1,15})"?$/.exec(text);
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field, description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}

@@ -138,14 +138,15 @@ test('an event arrives on JetStream exactly once even when the relay publishes i
 
   // First relay "crashes" after the PubAck but before its $pull lands.
   const logger = memoryLogger();
-  const realUpdateOne = Product.updateOne;
-  Product.updateOne = (() => Promise.reject(new Error('simulated crash before $pull'))) as never;
+  // The relay $pulls a page's published entries in one bulk write.
+  const realBulkWrite = Product.bulkWrite;
+  Product.bulkWrite = (() => Promise.reject(new Error('simulated crash before $pull'))) as never;
   const crashed = startOutboxRelay({ js: nats.js, models: [Product], logger, intervalMs: 60_000 });
   try {
     assert.equal(await crashed.flush(), 1);
   } finally {
     await crashed.stop();
-    Product.updateOne = realUpdateOne;
+    Product.bulkWrite = realBulkWrite;
   }
   assert.equal(await streamMessages(f.stream.name), 1);
   assert.equal((await Product.findById(doc._id).lean())!.outbox.length, 1, 'entry must still be pending');
@@ -299,6 +300,38 @@ test('a redelivered event that was already processed is not handled twice', { sk
   await sleep(300);
   await consumer.stop();
   assert.equal(seen.length, 0, 'handler skipped for an already processed event');
+});
+
+test('a burst is handled in batches: in order, each event once, every one recorded as processed', { skip }, async () => {
+  const f = await fixture({ duplicateWindowMs: 200 });
+  const durable = `burst_${suffix()}`;
+  const ids = Array.from({ length: 300 }, (_, i) => `ev-${i}-${suffix()}`);
+  // Published before the consumer starts, so it meets a backlog; one id twice, as a relay re-publishing outside the window would.
+  for (const id of ids) await publishEvent(nats.js, { subject: f.subject, id, type: 'T', data: payload(1) });
+  await sleep(400);
+  await publishEvent(nats.js, { subject: f.subject, id: ids[5]!, type: 'T', data: payload(1) });
+
+  const seen: string[] = [];
+  const consumer = await consume(f, (ev) => void seen.push(ev.id), { durable, prefetch: 64 });
+  await waitFor('all acked', async () => {
+    const ci = await nats.jsm.consumers.info(f.stream.name, durable);
+    return ci.ack_floor.stream_seq === ids.length + 1 && ci.num_ack_pending === 0;
+  });
+  await consumer.stop();
+  assert.deepEqual(seen, ids, 'delivery order kept, the late copy skipped');
+  const recorded = await processedEventModel(db).countDocuments({ consumer: durable });
+  assert.equal(recorded, ids.length);
+
+  // A second consumer instance replaying the stream (its acks lost) handles nothing again.
+  await nats.jsm.consumers.delete(f.stream.name, durable);
+  const again: string[] = [];
+  const replay = await consume(f, (ev) => void again.push(ev.id), { durable, prefetch: 64 });
+  await waitFor('replay acked', async () => {
+    const ci = await nats.jsm.consumers.info(f.stream.name, durable);
+    return ci.ack_floor.stream_seq === ids.length + 1 && ci.num_ack_pending === 0;
+  });
+  await replay.stop();
+  assert.deepEqual(again, []);
 });
 
 test('a duplicate published after the de-duplication window is handled once', { skip }, async () => {

@@ -28,7 +28,7 @@ export const searchService = defineService({
     const catalog = createServiceClient(CatalogServiceService, {
       name: 'catalog',
       address: config.catalogAddr,
-      idempotent: ['listProducts', 'getBrand', 'getCategory'],
+      idempotent: ['listProducts', 'getBrand', 'getCategory', 'getProductType'],
     });
     const readModel = new SearchReadModel(catalogSource(catalog, logger));
     // Follow events first: whatever happens while the first rebuild reads the catalog is replayed onto it.

@@ -251,6 +251,39 @@ describe('finding products', () => {
   });
 });
 
+describe('product types', () => {
+  test('only filterable enum attributes become facets and filters, only searchable ones feed full text, and a type change follows', async () => {
+    const word = uniqueWord();
+    const secret = uniqueWord();
+    const attribute = (code: string, filterable: boolean, searchable: boolean, allowedValues: string[]) =>
+      ({ code, name: code, type: 'ATTRIBUTE_TYPE_ENUM', allowedValues, filterable, searchable });
+    const created = await api('POST', '/v1/product-types', {
+      token: await admin(),
+      json: { name: `Type ${word}`, attributes: [attribute('colour', true, true, ['red', 'blue']), attribute('material', false, false, ['oak', secret])] },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const type = created.body;
+    const chair = await createProduct({
+      name: `Chair ${word}`, productTypeId: type.id,
+      attributes: [{ code: 'colour', values: ['red'] }, { code: 'material', values: [secret] }],
+    });
+    await eventually(async () => idsOf(await search({ q: word })).includes(chair.id), 'product indexed');
+    const body = await search({ q: word });
+    assert.deepEqual(facetOf(body, 'attr.colour').map((v: any) => [v.value, v.count]), [['red', 1]]);
+    assert.deepEqual(facetOf(body, 'attr.material'), [], 'not filterable: no facet');
+    assert.equal((await search({ q: word, attr: 'material:' + secret })).totalSize ?? 0, 0, 'not filterable: no filter match');
+    assert.equal((await search({ q: secret })).totalSize ?? 0, 0, 'not searchable: its value finds nothing');
+
+    // The type makes material filterable and searchable: the product's facets and text follow.
+    const changed = await patchAs(`/v1/product-types/${type.id}?updateMask=attributes`, {
+      etag: type.etag, attributes: [attribute('colour', true, true, ['red', 'blue']), attribute('material', true, true, ['oak', secret])],
+    });
+    assert.ok(changed.etag);
+    await eventually(async () => idsOf(await search({ q: secret })).includes(chair.id), 'searchable after the type change');
+    assert.deepEqual(facetOf(await search({ q: word }), 'attr.material').map((v: any) => v.value), [secret]);
+  });
+});
+
 describe('freshness and visibility', () => {
   test('creates and updates become searchable within the bound', async (t) => {
     const createMs: number[] = [];

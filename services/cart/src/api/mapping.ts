@@ -1,5 +1,5 @@
 import { CartState, type Cart, type CartAddress } from '../../../../gen/shop/cart/v1/cart_service.js';
-import type { PostalAddress } from '../../../platform/src/postal-address.js';
+import type { AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import type { CartAnswer } from '../app/carts.js';
 import type { CartDoc } from '../domain/cart.js';
 

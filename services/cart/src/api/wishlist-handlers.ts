@@ -1,6 +1,6 @@
 import type { CartServiceService, SharedWishlist, Wishlist, WishlistItem } from '../../../../gen/shop/cart/v1/cart_service.js';
 import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
-import { etagOf } from '../../../platform/src/resource-errors.js';
+import { etagOf } from '../../../platform/src/etag.js';
 import type { DescribedWishlist, Wishlists } from '../app/wishlists.js';
 import { toCartMessage } from './mapping.js';
 

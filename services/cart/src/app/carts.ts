@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
-import { validateAddress, type PostalAddress } from '../../../platform/src/postal-address.js';
+import { validateAddress, type AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 import {
   addUnits, assertOpen, checkQuantity, mergeLines, newCart, rememberKey, setQuantity,

@@ -1,5 +1,5 @@
 import { Violations } from '../../../platform/src/errors.js';
-import { COUNTRY_CODES } from '../../../platform/src/postal-address.js';
+import { COUNTRY_CODES } from '../../../platform/src/address.js';
 import { NO_TAX, type TaxRate } from './totals.js';
 
 export interface TaxRuleFields {

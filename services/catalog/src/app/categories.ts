@@ -24,7 +24,7 @@ const LEASE_WAIT_MS = 10_000;
 const REPAIR_PASSES = 10;
 
 const errors = resourceErrors('category');
-const { notFound, stale, busy } = errors;
+const { notFound } = errors;
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `a sibling category already has slug ${slug}`, { slug }, [{ field: 'category.slug', description: 'is already used by a category with the same parent' }]);
 const noParent = (id: string) =>
@@ -158,56 +158,56 @@ export class Categories {
   }
 
   private async write(id: string, patch: CategoryFields, masked: string[], expected: number | null, origin: AuditContext): Promise<Category> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.live(id);
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const next: CategoryFields = { name: current.name, slug: current.slug, parentId: current.parentId, position: current.position, description: current.description };
-      if (masked.includes('name')) next.name = patch.name;
-      if (masked.includes('slug')) next.slug = patch.slug;
-      if (masked.includes('parent_id')) next.parentId = patch.parentId;
-      if (masked.includes('position')) next.position = patch.position;
-      if (masked.includes('description')) next.description = patch.description;
-      const fields = validateCategory(next);
-      const moved = fields.parentId !== current.parentId;
-      let ancestorIds = current.ancestorIds;
-      if (moved) {
-        const parent = fields.parentId ? await this.live(fields.parentId) : null;
-        if (fields.parentId && !parent) throw noParent(fields.parentId);
-        ancestorIds = ancestorsUnder({ id }, parent && { id: fields.parentId, ancestorIds: parent.ancestorIds });
-        await this.checkSubtreeDepth(id, ancestorIds.length);
-      }
-      const now = new Date();
-      const after = { ...current, ...fields, ancestorIds, revision: current.revision + 1, updatedAt: now } as CategoryDoc;
-      const category = await this.message(after);
-      const changed = masked.filter((f) => f !== 'parent_id' || moved);
-      let done = false;
-      try {
-        const result = await this.models.categories.updateOne(
-          { _id: id, revision: current.revision, deletedAt: null },
-          {
-            // repairPending stays until the subtree and its products carry the new ancestors.
-            $set: { ...fields, ancestorIds, revision: after.revision, updatedAt: now, ...(moved ? { repairPending: true } : {}) },
-            $push: outboxPush(
-              this.changedEntry(category, now),
-              auditOutboxEntry(origin, moved ? 'category.moved' : 'category.updated', target(id), { changed_fields: changed.join(','), parent_id: fields.parentId }),
-            ),
-          },
-          { timestamps: false },
-        );
-        done = result.modifiedCount === 1;
-      } catch (err) {
-        if (isDuplicateKey(err)) throw slugTaken(fields.slug);
-        throw err;
-      }
-      if (done) {
+    return writeAtRevision({
+      id,
+      expectedRevision: expected,
+      errors,
+      load: () => this.live(id),
+      attempt: async (current) => {
+        const next: CategoryFields = { name: current.name, slug: current.slug, parentId: current.parentId, position: current.position, description: current.description };
+        if (masked.includes('name')) next.name = patch.name;
+        if (masked.includes('slug')) next.slug = patch.slug;
+        if (masked.includes('parent_id')) next.parentId = patch.parentId;
+        if (masked.includes('position')) next.position = patch.position;
+        if (masked.includes('description')) next.description = patch.description;
+        const fields = validateCategory(next);
+        const moved = fields.parentId !== current.parentId;
+        let ancestorIds = current.ancestorIds;
+        if (moved) {
+          const parent = fields.parentId ? await this.live(fields.parentId) : null;
+          if (fields.parentId && !parent) throw noParent(fields.parentId);
+          ancestorIds = ancestorsUnder({ id }, parent && { id: fields.parentId, ancestorIds: parent.ancestorIds });
+          await this.checkSubtreeDepth(id, ancestorIds.length);
+        }
+        const now = new Date();
+        const after = { ...current, ...fields, ancestorIds, revision: current.revision + 1, updatedAt: now } as CategoryDoc;
+        const category = await this.message(after);
+        const changed = masked.filter((f) => f !== 'parent_id' || moved);
+        let done = false;
+        try {
+          const result = await this.models.categories.updateOne(
+            { _id: id, revision: current.revision, deletedAt: null },
+            {
+              // repairPending stays until the subtree and its products carry the new ancestors.
+              $set: { ...fields, ancestorIds, revision: after.revision, updatedAt: now, ...(moved ? { repairPending: true } : {}) },
+              $push: outboxPush(
+                this.changedEntry(category, now),
+                auditOutboxEntry(origin, moved ? 'category.moved' : 'category.updated', target(id), { changed_fields: changed.join(','), parent_id: fields.parentId }),
+              ),
+            },
+            { timestamps: false },
+          );
+          done = result.modifiedCount === 1;
+        } catch (err) {
+          if (isDuplicateKey(err)) throw slugTaken(fields.slug);
+          throw err;
+        }
+        if (!done) return LOST_RACE;
         this.onWrite();
         if (moved) await this.repairSubtree(id);
         return category;
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   /** A move must not push any descendant below the deepest allowed level. */

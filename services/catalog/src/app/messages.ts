@@ -1,16 +1,10 @@
 import type { Brand, Category, CategoryRef, Collection } from '../../../../gen/shop/catalog/v1/taxonomy.js';
 import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
-import { DomainError } from '../../../platform/src/errors.js';
 import type { BrandDoc, CategoryDoc, CollectionDoc, ProductTypeDoc } from '../infra/taxonomy-models.js';
 
-export const etagOf = (revision: number) => `"${revision}"`;
-
-/** The revision an etag names; malformed etags are 400. */
-export function revisionOf(etag: string): number {
-  const match = /^(W\/)?"?(\d+)"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'etag', description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}
+// One etag format for every resource (platform/src/etag.ts).
+import { etagOf } from '../../../platform/src/etag.js';
+export { etagOf, revisionOf } from '../../../platform/src/etag.js';
 
 export const isObjectId = (id: string) => /^[0-9a-f]{24}$/.test(id);
 

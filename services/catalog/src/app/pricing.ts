@@ -19,7 +19,7 @@ import {
   type TierInput,
 } from '../domain/pricing.js';
 import { TierStore, type PriceListDoc, type PricingModels } from '../infra/price-lists.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 /** Where selection finds each variant's own base price (the products collection). */
 export interface BasePriceSource {
@@ -43,7 +43,8 @@ function revisionOf(etag: string): number {
   return Number(match[2]);
 }
 
-const { notFound, stale, busy } = resourceErrors('price list');
+const errors = resourceErrors('price list');
+const { notFound } = errors;
 const target = (id: string) => ({ type: 'price_list', id });
 
 function objectId(id: string): Types.ObjectId {
@@ -134,27 +135,26 @@ export class Pricing {
   async updateList(id: string, patch: PriceListFields, mask: readonly string[], etag: string, origin: AuditContext): Promise<PriceList> {
     const _id = objectId(id);
     const fields = parsePriceListMask(mask);
-    const expected = etag ? revisionOf(etag) : null;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.models.priceLists.findById(_id, { outbox: 0 }).lean<PriceListDoc>();
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const next = validatePriceList(applyPriceListPatch(fieldsOf(current), patch, fields));
-      const now = new Date();
-      const revision = current.revision + 1;
-      const audit = auditOutboxEntry(origin, 'price_list.updated', target(id), { changed_fields: fields.join(','), revision: String(revision) });
-      const result = await this.models.priceLists.updateOne(
-        { _id, revision: current.revision },
-        { $set: { ...next, revision, updatedAt: now }, $push: outboxPush(audit) },
-        { timestamps: false },
-      );
-      if (result.modifiedCount === 1) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors,
+      load: () => this.models.priceLists.findById(_id, { outbox: 0 }).lean<PriceListDoc>().exec(),
+      attempt: async (current) => {
+        const next = validatePriceList(applyPriceListPatch(fieldsOf(current), patch, fields));
+        const now = new Date();
+        const revision = current.revision + 1;
+        const audit = auditOutboxEntry(origin, 'price_list.updated', target(id), { changed_fields: fields.join(','), revision: String(revision) });
+        const result = await this.models.priceLists.updateOne(
+          { _id, revision: current.revision },
+          { $set: { ...next, revision, updatedAt: now }, $push: outboxPush(audit) },
+          { timestamps: false },
+        );
+        if (result.modifiedCount !== 1) return LOST_RACE;
         this.onWrite();
         return toPriceListMessage({ ...current, ...next, revision, updatedAt: now });
-      }
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   /**

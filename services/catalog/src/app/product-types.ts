@@ -3,7 +3,8 @@ import type { ListProductTypesRequest } from '../../../../gen/shop/catalog/v1/ca
 import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
-import { outboxPush } from '../../../platform/src/events/index.js';
+import { ProductTypeChanged } from '../../../../gen/shop/catalog/v1/events.js';
+import { outboxEntry, outboxPush } from '../../../platform/src/events/index.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import { decodePageToken, encodePageToken, pageSize } from '../../../platform/src/paging.js';
 import { removedByChange, validateDefinitions, type AttributeDefinitionFields } from '../domain/attributes.js';
@@ -37,11 +38,18 @@ const nameTaken = (name: string) =>
   new DomainError('already_exists', 'PRODUCT_TYPE_NAME_TAKEN', `a product type named ${name} already exists`, { name }, [{ field: 'product_type.name', description: 'is already used by another product type' }]);
 const target = (id: string) => ({ type: 'product_type', id });
 
+export const PRODUCT_TYPE_CHANGED = 'shop.catalog.product_type_changed';
+
+/** The full-state event of a created or changed type: search re-reads which attributes are filterable and searchable. */
+function changedEvent(type: ProductType, now: Date) {
+  return outboxEntry(PRODUCT_TYPE_CHANGED, 'shop.catalog.v1.ProductTypeChanged', ProductTypeChanged.encode({ productType: type, occurTime: now }).finish());
+}
+
 /**
  * Product type use cases. A definition change may not take away what products still
  * use: a removed or retyped attribute that a product has a value for, or an enum value
- * a product chose. The contract has no product type events: the outbox carries only
- * the audit record.
+ * a product chose. Every create and change emits ProductTypeChanged with the whole type
+ * (beside the audit record), because search decides facets and full text by its flags.
  */
 export class ProductTypes {
   constructor(
@@ -61,7 +69,7 @@ export class ProductTypes {
     const now = new Date();
     const doc = { _id, ...fields, nameKey: nameKey(fields.name), revision: 1, createdAt: now, updatedAt: now } as ProductTypeDoc;
     try {
-      await this.types.create({ ...doc, outbox: [auditOutboxEntry(origin, 'product_type.created', target(_id.toHexString()), { attributes: fields.attributes.map((a) => a.code).join(',') })] });
+      await this.types.create({ ...doc, outbox: [changedEvent(toProductTypeMessage(doc), now), auditOutboxEntry(origin, 'product_type.created', target(_id.toHexString()), { attributes: fields.attributes.map((a) => a.code).join(',') })] });
     } catch (err) {
       if (isDuplicateKey(err)) throw nameTaken(fields.name);
       throw err;
@@ -133,7 +141,7 @@ export class ProductTypes {
             { _id: id, revision: current.revision },
             {
               $set: { ...fields, nameKey: after.nameKey, revision: after.revision, updatedAt: now },
-              $push: outboxPush(auditOutboxEntry(origin, 'product_type.updated', target(id), { changed_fields: masked.join(',') })),
+              $push: outboxPush(changedEvent(toProductTypeMessage(after), now), auditOutboxEntry(origin, 'product_type.updated', target(id), { changed_fields: masked.join(',') })),
             },
             { timestamps: false },
           );

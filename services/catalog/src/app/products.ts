@@ -15,7 +15,7 @@ import type { CollectionDoc } from '../infra/taxonomy-models.js';
 import { etagOf, isObjectId, revisionOf } from './messages.js';
 import type { CatalogReferences, ResolvedReferences } from './references.js';
 import { SkuClaims, skuTaken } from './sku-claims.js';
-import { resourceErrors } from '../../../platform/src/resource-errors.js';
+import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 
 export const SUBJECTS = {
   created: 'shop.catalog.product_created',
@@ -62,7 +62,8 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-const { notFound, stale, busy } = resourceErrors('product');
+const errors = resourceErrors('product');
+const { notFound, stale } = errors;
 const slugTaken = (slug: string) =>
   new DomainError('already_exists', 'SLUG_TAKEN', `another product already has slug ${slug}`, { slug }, [{ field: 'slug', description: 'is already used by another product' }]);
 const productTarget = (id: string) => ({ type: 'product', id });
@@ -93,7 +94,8 @@ function stored(fields: ProductFields, refs: ResolvedReferences, previous: Varia
   };
 }
 
-function fieldsOf(doc: ProductDoc): ProductFields {
+/** A stored product as the fields staff edit (issue-2 documents get their default variant). */
+export function fieldsOf(doc: ProductDoc): ProductFields {
   const message = toProductMessage(doc);
   return {
     name: doc.name,
@@ -158,7 +160,7 @@ export class ProductCatalog {
         // A derived slug that is taken gets the id's tail: names repeat, slugs may not.
         if (attempt > 0) doc.slug = `${fields.slug.slice(0, 80)}-${id.slice(-8)}`;
         const product = toProductMessage(doc);
-        const event = ProductCreated.encode(ProductCreated.fromPartial({ product, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
+        const event = ProductCreated.encode(ProductCreated.fromPartial({ product, occurTime: now, brand: refs.brand, categories: refs.categories, productType: refs.productType })).finish();
         const audit = auditOutboxEntry(origin, 'product.created', productTarget(id), { sku: product.sku, skus: [...all].join(',') });
         try {
           await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
@@ -231,58 +233,59 @@ export class ProductCatalog {
   async update(id: string, patch: ProductFields, mask: string[] | undefined, etag: string, origin: AuditContext): Promise<Product> {
     const _id = objectId(id);
     const masked = parseUpdateMask(mask, patch);
-    const expected = etag ? revisionOf(etag) : null;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
-      if (!current) throw notFound(id);
-      if (expected !== null && current.revision !== expected) throw stale(id);
-      const before = fieldsOf(current);
-      const { fields: next, refs } = await validated(applyPatch(before, patch, masked), this.references);
-      const now = new Date();
-      const values = stored(next, refs, current.variants ?? []);
-      const after = { ...current, ...values, revision: current.revision + 1, updatedAt: now } as ProductDoc;
-      const product = toProductMessage(after);
-      const previous = toProductMessage(current);
-      const changed = masked.filter((f) => {
-        const key = f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Product;
-        return JSON.stringify(product[key]) !== JSON.stringify(previous[key]);
-      });
-      const oldSkus = new Set([...(current.variants ?? []).map((v) => v.sku), ...(current.sku ? [current.sku] : [])]);
-      const newSkus = new Set(values.variants.map((v) => v.sku));
-      const added = new Set([...newSkus].filter((s) => !oldSkus.has(s) || (current.sku === s && !current.variants?.length)));
-      await this.skus.claim(id, skuFields(next, added));
-      const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product, changedFields: changed, occurTime: now, brand: refs.brand, categories: refs.categories })).finish();
-      let done = false;
-      try {
-        const result = await this.products.updateOne(
-          { _id, revision: current.revision, deletedAt: null },
-          {
-            $set: { ...values, revision: after.revision, updatedAt: now },
-            $unset: { sku: 1 },
-            $push: outboxPush(
-              outboxEntry(SUBJECTS.updated, 'shop.catalog.v1.ProductUpdated', event),
-              auditOutboxEntry(origin, 'product.updated', productTarget(id), { changed_fields: changed.join(','), revision: String(after.revision) }),
-            ),
-          },
-          { timestamps: false },
-        );
-        done = result.modifiedCount === 1;
-      } catch (err) {
-        await this.skus.release(id, [...added]);
-        if (isSlugConflict(err)) throw slugTaken(values.slug!);
-        if (isDuplicateKey(err)) throw skuTaken(next.sku);
-        throw err;
-      }
-      if (done) {
+    return writeAtRevision({
+      id,
+      expectedRevision: etag ? revisionOf(etag) : null,
+      errors,
+      load: () => this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>().exec(),
+      attempt: async (current) => {
+        const before = fieldsOf(current);
+        const { fields: next, refs } = await validated(applyPatch(before, patch, masked), this.references);
+        const now = new Date();
+        const values = stored(next, refs, current.variants ?? []);
+        const after = { ...current, ...values, revision: current.revision + 1, updatedAt: now } as ProductDoc;
+        const product = toProductMessage(after);
+        const previous = toProductMessage(current);
+        const changed = masked.filter((f) => {
+          const key = f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Product;
+          return JSON.stringify(product[key]) !== JSON.stringify(previous[key]);
+        });
+        const oldSkus = new Set([...(current.variants ?? []).map((v) => v.sku), ...(current.sku ? [current.sku] : [])]);
+        const newSkus = new Set(values.variants.map((v) => v.sku));
+        const added = new Set([...newSkus].filter((s) => !oldSkus.has(s) || (current.sku === s && !current.variants?.length)));
+        await this.skus.claim(id, skuFields(next, added));
+        const event = ProductUpdated.encode(ProductUpdated.fromPartial({ product, changedFields: changed, occurTime: now, brand: refs.brand, categories: refs.categories, productType: refs.productType })).finish();
+        let done = false;
+        try {
+          const result = await this.products.updateOne(
+            { _id, revision: current.revision, deletedAt: null },
+            {
+              $set: { ...values, revision: after.revision, updatedAt: now },
+              $unset: { sku: 1 },
+              $push: outboxPush(
+                outboxEntry(SUBJECTS.updated, 'shop.catalog.v1.ProductUpdated', event),
+                auditOutboxEntry(origin, 'product.updated', productTarget(id), { changed_fields: changed.join(','), revision: String(after.revision) }),
+              ),
+            },
+            { timestamps: false },
+          );
+          done = result.modifiedCount === 1;
+        } catch (err) {
+          await this.skus.release(id, [...added]);
+          if (isSlugConflict(err)) throw slugTaken(values.slug!);
+          if (isDuplicateKey(err)) throw skuTaken(next.sku);
+          throw err;
+        }
+        if (!done) {
+          await this.skus.release(id, [...added]);
+          return LOST_RACE;
+        }
         await this.skus.release(id, [...oldSkus].filter((s) => !newSkus.has(s)));
         await this.invalidate([id]);
         this.onWrite();
         return product;
-      }
-      await this.skus.release(id, [...added]);
-      if (expected !== null) throw stale(id);
-    }
-    throw busy(id);
+      },
+    });
   }
 
   /** Soft delete: the document stays (its outbox must reach the stream), its SKUs and slug are freed. */

@@ -1,12 +1,15 @@
+import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
 import { Violations } from '../../../platform/src/errors.js';
 import type { AttributeDefinitionFields } from '../domain/attributes.js';
 import type { BrandDoc, CategoryDoc, ProductTypeDoc, TaxonomyModels } from '../infra/taxonomy-models.js';
-import { isObjectId, toBrandMessage, toCategoryMessage } from './messages.js';
+import { isObjectId, toBrandMessage, toCategoryMessage, toProductTypeMessage } from './messages.js';
 
 /** What a product refers to, resolved for validation and for the full-state events. */
 export interface ResolvedReferences {
   definitions: AttributeDefinitionFields[] | null;
+  /** The type as events carry it (which attributes are filterable and searchable). */
+  productType: ProductType | undefined;
   brand: Brand | undefined;
   categories: Category[];
   categoryPath: string[];
@@ -29,7 +32,7 @@ export class CatalogReferences {
     if (missing.length > 0) v.add('category_ids', `no such category: ${missing.join(', ')}`);
     v.throwIfAny();
     const path = [...new Set(categories.flatMap((c) => [...c.ancestors.map((a) => a.id), c.id]))];
-    return { definitions: type ? type.attributes : null, brand: brand ? toBrandMessage(brand) : undefined, categories, categoryPath: path };
+    return { definitions: type ? type.attributes : null, productType: type ? toProductTypeMessage(type) : undefined, brand: brand ? toBrandMessage(brand) : undefined, categories, categoryPath: path };
   }
 
   /** Categories as events and breadcrumbs need them: each with its ancestors' names. */

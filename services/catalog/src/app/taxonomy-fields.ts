@@ -6,22 +6,7 @@ import { isObjectId } from './messages.js';
 /** Collections hold at most this many products (the proto's limit). */
 export const MAX_COLLECTION_PRODUCTS = 1000;
 
-/**
- * `update_mask` paths (snake_case or lowerCamel) restricted to `allowed`; unknown paths
- * are a 400. Without a mask, every allowed field the client set (AIP-134).
- */
-export function maskedFields<F extends string>(paths: string[] | undefined, allowed: readonly F[], isSet: (field: F) => boolean): F[] {
-  if (!paths || paths.length === 0) return allowed.filter(isSet);
-  const v = new Violations();
-  const out = new Set<F>();
-  for (const raw of paths) {
-    const path = raw.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    if ((allowed as readonly string[]).includes(path)) out.add(path as F);
-    else v.add('update_mask', `unknown or read-only field "${raw}"; allowed: ${allowed.join(', ')}`);
-  }
-  v.throwIfAny();
-  return [...out];
-}
+export { maskedFields } from '../../../platform/src/etag.js';
 
 const checkName = (v: Violations, field: string, name: string, max: number) => {
   if (name.length < 1 || name.length > max) v.add(field, `must be 1 to ${max} characters`);

@@ -1,12 +1,27 @@
 import { ProductStatus } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import type { ProductFields } from './product.js';
 
-/** The columns of an import row and an export line, in CSV order. */
-export const IMPORT_COLUMNS = ['sku', 'name', 'description', 'price_currency', 'price_amount_minor', 'status', 'slug', 'brand_id', 'category_ids'] as const;
+/**
+ * The columns of an import row and an export line, in CSV order. The first nine are
+ * the simple shape (one row per product, keyed by SKU); `handle` and the variant
+ * columns after it describe products with several variants, one row per variant.
+ */
+export const IMPORT_COLUMNS = [
+  'sku', 'name', 'description', 'price_currency', 'price_amount_minor', 'status', 'slug', 'brand_id', 'category_ids',
+  'handle', 'option_values', 'barcode', 'weight_grams',
+] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
+/** Required in the header; `name` is also required on every simple row and on the first row of a product. */
 const REQUIRED: ImportColumn[] = ['sku', 'name', 'price_currency', 'price_amount_minor'];
+/** Product-level columns: on the rows after a product's first, empty or the same value. */
+export const PRODUCT_COLUMNS = ['name', 'description', 'status', 'slug', 'brand_id', 'category_ids'] as const satisfies readonly ImportColumn[];
 
-/** One product as a file describes it (the simple shape: one variant, no options). */
+/**
+ * One row of a file. Without `handle` it is a whole simple product (one variant, no
+ * options) keyed by SKU, as before variants existed. With `handle` (the product's
+ * slug) it is one variant; the consecutive rows with the same handle are the product
+ * and its complete list of variants, in order.
+ */
 export interface ImportRow {
   sku: string;
   name: string;
@@ -19,6 +34,14 @@ export interface ImportRow {
   slug: string;
   brandId: string;
   categoryIds: string[];
+  /** Empty for a simple row. */
+  handle: string;
+  /** Option name -> value, in the order the row gives them. */
+  optionValues: Record<string, string>;
+  barcode: string;
+  weightGrams: number;
+  /** Product-level columns left empty (on a product's later rows: "same as the first row"). */
+  empty: ReadonlySet<(typeof PRODUCT_COLUMNS)[number]>;
 }
 
 /** A row's problem: the file line, the column (empty for the whole line) and why. */
@@ -28,7 +51,8 @@ export interface RowError {
   message: string;
 }
 
-export type ParsedLine = { kind: 'row'; line: number; row: ImportRow } | { kind: 'error'; error: RowError };
+/** A parsed line: a row, or an error with the row's handle when that could be read ('' for a simple row). */
+export type ParsedLine = { kind: 'row'; line: number; row: ImportRow } | { kind: 'error'; error: RowError; handle?: string };
 
 /** The content types the import accepts. */
 export type ImportFormat = 'csv' | 'jsonl';
@@ -107,10 +131,41 @@ export function statusName(status: ProductStatus): string {
   return Object.entries(STATUS).find(([, s]) => s === status)?.[0] ?? '';
 }
 
+const OPTION_SEPARATOR = '|';
+const escapeOption = (s: string) => s.replace(/[\\|=]/g, (c) => `\\${c}`);
+
+/** `Size=M|Colour=Red`, backslash escaping `\\`, `|` and `=` inside names and values. */
+export function formatOptionValues(values: Record<string, string>): string {
+  return Object.entries(values).map(([k, v]) => `${escapeOption(k)}=${escapeOption(v)}`).join(OPTION_SEPARATOR);
+}
+
+/** Parses `formatOptionValues` text; null when it is not name=value pairs or repeats a name. */
+export function parseOptionValues(text: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  if (text.trim() === '') return out;
+  const pairs: string[][] = [];
+  let current = [''];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) current[current.length - 1] += text[++i]!;
+    else if (c === '=') current.push('');
+    else if (c === OPTION_SEPARATOR) { pairs.push(current); current = ['']; }
+    else current[current.length - 1] += c;
+  }
+  pairs.push(current);
+  for (const pair of pairs) {
+    if (pair.length !== 2) return null;
+    const [name, value] = [pair[0]!.trim(), pair[1]!.trim()];
+    if (name === '' || value === '' || name in out) return null;
+    out[name] = value;
+  }
+  return out;
+}
+
 /**
  * Builds a row from column values, checking only what the file format decides
- * (presence, integer amount, known status); everything else is the product's own
- * validation, the same as the API's.
+ * (presence, integer amount and weight, known status, option pairs); everything else
+ * is the product's own validation, the same as the API's.
  */
 export function rowFrom(values: Partial<Record<ImportColumn, unknown>>, line: number): ParsedLine[] {
   const errors: RowError[] = [];
@@ -118,13 +173,20 @@ export function rowFrom(values: Partial<Record<ImportColumn, unknown>>, line: nu
     const v = values[c];
     if (v === undefined || v === null) return '';
     if (typeof v === 'string') return v;
-    if (typeof v === 'number' && c === 'price_amount_minor') return String(v);
+    if (typeof v === 'number' && (c === 'price_amount_minor' || c === 'weight_grams')) return String(v);
     errors.push({ line, field: c, message: 'must be a string' });
     return '';
   };
-  for (const c of REQUIRED) if (text(c).trim() === '' && !errors.some((e) => e.field === c)) errors.push({ line, field: c, message: 'is required' });
+  const handle = text('handle').trim();
+  // A product's later rows may leave its name empty; the grouping checks the first row has one.
+  for (const c of REQUIRED) {
+    if (c === 'name' && handle !== '') continue;
+    if (text(c).trim() === '' && !errors.some((e) => e.field === c)) errors.push({ line, field: c, message: 'is required' });
+  }
   const amount = text('price_amount_minor').trim();
   if (amount !== '' && !/^-?\d{1,15}$/.test(amount)) errors.push({ line, field: 'price_amount_minor', message: 'must be an integer number of minor units' });
+  const weight = text('weight_grams').trim();
+  if (weight !== '' && !/^\d{1,9}$/.test(weight)) errors.push({ line, field: 'weight_grams', message: 'must be a whole number of grams' });
   const statusText = text('status').trim().toLowerCase().replace(/^product_status_/, '');
   const status = STATUS[statusText];
   if (status === undefined) errors.push({ line, field: 'status', message: 'must be draft, active or archived' });
@@ -132,7 +194,16 @@ export function rowFrom(values: Partial<Record<ImportColumn, unknown>>, line: nu
   let categoryIds: string[] = [];
   if (Array.isArray(rawCategories) && rawCategories.every((x) => typeof x === 'string')) categoryIds = rawCategories as string[];
   else if (rawCategories !== undefined && rawCategories !== null) categoryIds = text('category_ids').split('|').map((s) => s.trim()).filter(Boolean);
-  if (errors.length > 0) return errors.map((error) => ({ kind: 'error', error }));
+  const rawOptions = values['option_values'];
+  let optionValues: Record<string, string> | null = {};
+  if (typeof rawOptions === 'object' && rawOptions !== null && !Array.isArray(rawOptions)) {
+    const entries = Object.entries(rawOptions);
+    optionValues = entries.every(([k, v]) => typeof v === 'string' && k.trim() !== '' && v.trim() !== '') ? Object.fromEntries(entries.map(([k, v]) => [k.trim(), (v as string).trim()])) : null;
+  } else optionValues = parseOptionValues(text('option_values'));
+  if (optionValues === null) errors.push({ line, field: 'option_values', message: 'must be name=value pairs separated by |, e.g. Size=M|Colour=Red' });
+  if (optionValues && Object.keys(optionValues).length > 0 && handle === '') errors.push({ line, field: 'handle', message: 'is required with option_values (rows of one product share a handle)' });
+  if (errors.length > 0) return errors.map((error) => ({ kind: 'error', error, handle }));
+  const empty = new Set(PRODUCT_COLUMNS.filter((c) => (c === 'category_ids' ? categoryIds.length === 0 : text(c).trim() === '')));
   return [{
     kind: 'row',
     line,
@@ -146,6 +217,11 @@ export function rowFrom(values: Partial<Record<ImportColumn, unknown>>, line: nu
       slug: text('slug').trim(),
       brandId: text('brand_id').trim(),
       categoryIds,
+      handle,
+      optionValues: optionValues!,
+      barcode: text('barcode').trim(),
+      weightGrams: weight === '' ? 0 : Number(weight),
+      empty,
     },
   }];
 }
@@ -226,9 +302,13 @@ export function exportLine(row: ImportRow, format: ImportFormat): string {
     slug: row.slug,
     brand_id: row.brandId,
     category_ids: row.categoryIds.join('|'),
+    handle: row.handle,
+    option_values: formatOptionValues(row.optionValues),
+    barcode: row.barcode,
+    weight_grams: row.weightGrams ? String(row.weightGrams) : '',
   };
   if (format === 'csv') return IMPORT_COLUMNS.map((c) => csvField(values[c])).join(',');
-  return JSON.stringify({ ...values, category_ids: row.categoryIds });
+  return JSON.stringify({ ...values, category_ids: row.categoryIds, option_values: row.optionValues });
 }
 
 /** A row as the product use cases take it (the issue-2 shape: top-level sku and price). */

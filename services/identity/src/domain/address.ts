@@ -1,29 +1,14 @@
+import { ADDRESS_FIELDS, COUNTRY_CODES, addressFieldKey, checkPostalCode, validateAddress, type AddressField, type AddressFields } from '../../../platform/src/address.js';
 import { Violations } from '../../../platform/src/errors.js';
 import { snakeCase } from './profile.js';
-import type { PostalAddress } from '../../../platform/src/postal-address.js';
-export { COUNTRY_CODES, checkPostalCode, validateAddress } from '../../../platform/src/postal-address.js';
 
 /** How many addresses one address book holds. */
 export const MAX_ADDRESSES = 50;
 
-/** The fields of an address a user edits; id, etag and times belong to the server. */
-export type AddressFields = PostalAddress;
+// Country, postal code and region rules are shared with shipping (platform/src/address.ts).
+export { ADDRESS_FIELDS, COUNTRY_CODES, checkPostalCode, validateAddress, type AddressField, type AddressFields };
 
-export const ADDRESS_FIELDS = ['full_name', 'company', 'line1', 'line2', 'city', 'region', 'postal_code', 'country_code', 'phone'] as const;
-export type AddressField = (typeof ADDRESS_FIELDS)[number];
 const READ_ONLY_ADDRESS_FIELDS = ['id', 'etag', 'create_time', 'update_time'];
-
-const KEY: Record<AddressField, keyof AddressFields> = {
-  full_name: 'fullName',
-  company: 'company',
-  line1: 'line1',
-  line2: 'line2',
-  city: 'city',
-  region: 'region',
-  postal_code: 'postalCode',
-  country_code: 'countryCode',
-  phone: 'phone',
-};
 
 /** The encrypted fields, by proto name: who and exactly where, plus the phone. */
 export const ENCRYPTED_ADDRESS_FIELDS = ['full_name', 'company', 'line1', 'line2', 'phone'] as const satisfies readonly AddressField[];
@@ -33,7 +18,7 @@ export const ENCRYPTED_ADDRESS_FIELDS = ['full_name', 'company', 'line1', 'line2
  * every field the client set (AIP-134); server-owned fields in a mask are an error.
  */
 export function parseAddressMask(paths: readonly string[] | undefined, patch: AddressFields): AddressField[] {
-  if (!paths || paths.length === 0) return ADDRESS_FIELDS.filter((f) => patch[KEY[f]] !== '');
+  if (!paths || paths.length === 0) return ADDRESS_FIELDS.filter((f) => patch[addressFieldKey[f]] !== '');
   const v = new Violations();
   const fields = new Set<AddressField>();
   for (const raw of paths) {
@@ -49,9 +34,9 @@ export function parseAddressMask(paths: readonly string[] | undefined, patch: Ad
 /** Applies the masked fields of a patch to the current address (validate the result). */
 export function applyAddressPatch(current: AddressFields, patch: AddressFields, fields: readonly AddressField[]): AddressFields {
   const next = { ...current };
-  for (const field of fields) next[KEY[field]] = patch[KEY[field]];
+  for (const field of fields) next[addressFieldKey[field]] = patch[addressFieldKey[field]];
   return next;
 }
 
 /** The AddressFields key of a proto field name. */
-export const addressKey = (field: AddressField): keyof AddressFields => KEY[field];
+export const addressKey = (field: AddressField): keyof AddressFields => addressFieldKey[field];

@@ -1,4 +1,4 @@
-import { normalizePhone } from '../../../platform/src/postal-address.js';
+import { normalizePhone } from '../../../platform/src/address.js';
 import { Violations } from '../../../platform/src/errors.js';
 
 /** The profile fields a user may change about themselves (UpdateCurrentUser). */
@@ -114,6 +114,7 @@ export function validateProfileChange(patch: ProfilePatch, fields: readonly Prof
 /** Display names as registration accepts them: 1 to 100 characters after trimming. */
 export const validDisplayName = (name: string) => name.length >= 1 && name.length <= 100;
 
+// Shared with addresses in every service.
 export { normalizePhone };
 
 /** The canonical form of one BCP 47 tag (`en-gb` -> `en-GB`), or null if it is not one. */

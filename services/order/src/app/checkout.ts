@@ -3,7 +3,7 @@ import { Types, type Model } from 'mongoose';
 import type { Cart } from '../../../../gen/shop/cart/v1/cart_service.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
-import type { PostalAddress } from '../../../platform/src/postal-address.js';
+import type { AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import type { OrderStatusName } from '../domain/status.js';
 import type { CheckoutStep, OrderDoc, TimelineDoc } from '../infra/orders.js';
 import { orderEventEntry } from './order-events.js';

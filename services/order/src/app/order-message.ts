@@ -1,5 +1,5 @@
 import { OrderStatus, type Order, type OrderAddress } from '../../../../gen/shop/order/v1/order_service.js';
-import { etagOf } from '../../../platform/src/resource-errors.js';
+import { etagOf } from '../../../platform/src/etag.js';
 import type { OrderStatusName } from '../domain/status.js';
 import type { OrderDoc } from '../infra/orders.js';
 

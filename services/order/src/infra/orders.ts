@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { outboxSchema, type OutboxEntry } from '../../../platform/src/events/index.js';
-import type { PostalAddress } from '../../../platform/src/postal-address.js';
+import type { AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import type { OrderStatusName } from '../domain/status.js';
 
 export interface OrderLineDoc {

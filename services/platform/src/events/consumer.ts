@@ -12,7 +12,8 @@ import {
 import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/transport-node';
 import type { Connection } from 'mongoose';
 import { errorMeta, type Logger } from './logger.js';
-import { isDuplicateKeyError, processedEventModel } from './processed.js';
+import { bufferedBatches } from './batches.js';
+import { processedAmong, processedEventModel, recordProcessed } from './processed.js';
 import { deadLetterStream, ensureStreams } from './streams.js';
 import {
   DEAD_LETTER_PREFIX,
@@ -55,6 +56,11 @@ export interface ConsumerOptions {
   ackWaitMs?: number;
   /** Messages pulled ahead of the handler; small because their ack timers are already running. Default 10. */
   prefetch?: number;
+  /**
+   * Most buffered messages handled as one batch (one processed-id lookup, one insert,
+   * acks in parallel). Handlers still run one at a time in delivery order. Default: prefetch.
+   */
+  maxBatch?: number;
   /** Dead-letter stream and subject prefix; overridable so tests can isolate themselves. */
   deadLetter?: { stream: string; subjectPrefix: string };
 }
@@ -99,6 +105,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   const backoffMs = opts.backoffMs ?? DEFAULT_BACKOFF_MS;
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   const prefetch = opts.prefetch ?? 10;
+  const maxBatch = Math.max(1, opts.maxBatch ?? prefetch);
   const dlq = opts.deadLetter ?? { stream: DEAD_LETTER_STREAM, subjectPrefix: DEAD_LETTER_PREFIX };
   const processed = processedEventModel(opts.connection);
   const log = { stream, durable };
@@ -207,40 +214,66 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     });
   }
 
-  async function processMessage(m: JsMsg): Promise<void> {
-    const ev = toEvent(m);
+  /**
+   * Handles a batch of messages in delivery order with two database round trips for
+   * all of them: one query for the ids already processed before, one insert recording
+   * those handled now. The record is written after the handlers and before the acks,
+   * as for a single message, so a crash in between re-runs handlers (at least once)
+   * and never loses an event.
+   */
+  async function processBatch(batch: JsMsg[]): Promise<void> {
+    const events = batch.map(toEvent);
+    let done: Set<string>;
     try {
-      if (await processed.exists({ consumer: durable, eventId: ev.id })) {
-        await ack(m);
-        return;
-      }
+      done = await processedAmong(processed, durable, events.map((e) => e.id));
     } catch (err) {
-      logger.error('could not check processed events, will retry', { ...log, eventId: ev.id, ...errorMeta(err) });
-      m.nak(retryDelay(ev.deliveryCount));
+      logger.error('could not check processed events, will retry', { ...log, events: events.length, ...errorMeta(err) });
+      for (const m of batch) m.nak(retryDelay(m.info.deliveryCount));
       return;
     }
 
-    // Keep the server from redelivering to another replica while a slow handler is still working.
-    const keepAlive = setInterval(() => m.working(), Math.max(500, Math.floor(ackWaitMs / 2)));
+    const open = new Set(batch);
+    // Keep the server from redelivering to another replica while slow handlers work through the batch.
+    const keepAlive = setInterval(() => {
+      for (const m of open) m.working();
+    }, Math.max(500, Math.floor(ackWaitMs / 2)));
+    const handled: ConsumedEvent[] = [];
+    const toAck: JsMsg[] = [];
     try {
-      await opts.handle(ev);
-    } catch (err) {
-      await onFailure(m, ev, err);
-      return;
+      for (const [i, m] of batch.entries()) {
+        const ev = events[i]!;
+        if (stopped) {
+          // Not started: hand it back now rather than after ack_wait.
+          m.nak();
+          open.delete(m);
+          continue;
+        }
+        // Processed before, or earlier in this batch (a redelivery beside the first delivery).
+        if (done.has(ev.id)) {
+          toAck.push(m);
+          continue;
+        }
+        try {
+          await opts.handle(ev);
+          handled.push(ev);
+          done.add(ev.id);
+          toAck.push(m);
+        } catch (err) {
+          open.delete(m);
+          await onFailure(m, ev, err);
+        }
+      }
     } finally {
       clearInterval(keepAlive);
     }
 
     try {
-      await processed.create({ consumer: durable, eventId: ev.id, subject: ev.subject, processedAt: new Date() });
+      await recordProcessed(processed, durable, handled);
     } catch (err) {
-      // Duplicate key: a racing replica recorded it first, which is fine. Anything else: still
-      // ack, because retrying would certainly re-run the handler's side effects.
-      if (!isDuplicateKeyError(err)) {
-        logger.warn('handled event not recorded as processed', { ...log, eventId: ev.id, ...errorMeta(err) });
-      }
+      // Still ack: retrying would certainly re-run the handlers' side effects.
+      logger.warn('handled events not recorded as processed', { ...log, events: handled.length, ...errorMeta(err) });
     }
-    await ack(m);
+    await Promise.all(toAck.map(ack));
   }
 
   const loop = (async () => {
@@ -250,17 +283,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         // Abort rather than wait for someone else to re-create a deleted consumer; the loop re-ensures it.
         messages = await consumer.consume({ max_messages: prefetch, abort_on_missing_resource: true });
         if (stopped) await messages.close();
-        for await (const m of messages) {
-          if (stopped) {
-            // Buffered but not started: hand it back now rather than after ack_wait.
-            m.nak();
-            continue;
-          }
+        for await (const batch of bufferedBatches(messages, maxBatch)) {
           try {
-            await processMessage(m);
+            await processBatch(batch);
           } catch (err) {
             logger.error('unexpected consumer error', { ...log, ...errorMeta(err) });
-            m.nak(retryDelay(m.info.deliveryCount));
+            for (const m of batch) m.nak(retryDelay(m.info.deliveryCount));
           }
         }
       } catch (err) {

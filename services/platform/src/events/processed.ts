@@ -37,3 +37,31 @@ export function processedEventModel(connection: Connection): Model<ProcessedEven
 export function isDuplicateKeyError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
+
+/** True when a write failed only because some records already existed (an unordered insert's duplicates). */
+export function isOnlyDuplicateKeys(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every(isDuplicateKeyError);
+  return isDuplicateKeyError(err);
+}
+
+/** Which of these event ids this consumer has already recorded: one query for a batch. */
+export async function processedAmong(model: Model<ProcessedEvent>, consumer: string, eventIds: string[]): Promise<Set<string>> {
+  const found = await model.find({ consumer, eventId: { $in: [...new Set(eventIds)] } }, { eventId: 1, _id: 0 }).lean().exec();
+  return new Set(found.map((r) => r.eventId));
+}
+
+/**
+ * Records handled events in one unordered insert. Records that already exist (a racing
+ * replica, a redelivery handled twice) are not an error: the unique index keeps one.
+ */
+export async function recordProcessed(model: Model<ProcessedEvent>, consumer: string, events: Array<{ id: string; subject: string }>): Promise<void> {
+  if (events.length === 0) return;
+  const processedAt = new Date();
+  try {
+    await model.insertMany(events.map((e) => ({ consumer, eventId: e.id, subject: e.subject, processedAt })), { ordered: false, lean: true });
+  } catch (err) {
+    if (!isOnlyDuplicateKeys(err)) throw err;
+  }
+}

@@ -20,6 +20,8 @@ export interface OutboxRelayOptions {
   intervalMs?: number;
   /** Documents fetched per query. Default 100. */
   batchSize?: number;
+  /** Documents of a page publishing at once (each in its own order). Default 16. */
+  concurrency?: number;
   publishTimeoutMs?: number;
 }
 
@@ -77,6 +79,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { js, models, logger } = opts;
   const intervalMs = opts.intervalMs ?? 250;
   const batchSize = opts.batchSize ?? 100;
+  const concurrency = Math.max(1, opts.concurrency ?? 16);
   for (const model of models) {
     // Without the path, strict mode silently drops the $pull and the relay re-publishes forever.
     if (!model.schema.path('outbox')) {
@@ -96,10 +99,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return p;
   }
 
-  async function relayDocument(model: AnyModel, doc: LeanDoc): Promise<{ published: number; error?: unknown }> {
+  /** Publishes one document's entries in array order, so an aggregate's events go out in the order they happened. */
+  async function publishDocument(doc: LeanDoc): Promise<{ done: string[]; error?: unknown }> {
     const done: string[] = [];
-    let error: unknown;
-    // In array order so a single aggregate's events go out in the order they happened.
     for (const e of doc.outbox ?? []) {
       try {
         await publishEvent(
@@ -109,77 +111,102 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         );
         done.push(e.id);
       } catch (err) {
-        error = err;
-        break;
+        return { done, error: err };
       }
     }
-    if (done.length > 0) {
+    return { done };
+  }
+
+  /**
+   * Relays a page of documents: up to `concurrency` documents publish at once (each
+   * in its own order), then one bulk write `$pull`s what was published from all of
+   * them. Under a write burst this is what keeps the relay ahead: one database round
+   * trip per page instead of one per document, and PubAcks awaited side by side.
+   */
+  async function relayPage(model: AnyModel, docs: LeanDoc[]): Promise<{ published: number; failed: unknown[]; error?: unknown }> {
+    const results: Array<{ doc: LeanDoc; done: string[]; error?: unknown }> = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(concurrency, docs.length) }, async () => {
+      while (next < docs.length) {
+        const doc = docs[next++]!;
+        results.push({ doc, ...(await publishDocument(doc)) });
+      }
+    }));
+    let failed = results.filter((r) => r.error !== undefined).map((r) => r.doc._id);
+    let error = results.find((r) => r.error !== undefined)?.error;
+    const pulls = results.filter((r) => r.done.length > 0);
+    let published = 0;
+    for (const r of pulls) published += r.done.length;
+    if (pulls.length > 0) {
       try {
-        // timestamps: false, since publishing an event does not change the aggregate.
-        await model.updateOne({ _id: doc._id }, { $pull: { outbox: { id: { $in: done } } } }, { timestamps: false });
+        await model.bulkWrite(
+          // timestamps: false, since publishing an event does not change the aggregate.
+          pulls.map((r) => ({ updateOne: { filter: { _id: r.doc._id }, update: { $pull: { outbox: { id: { $in: r.done } } } }, timestamps: false } })),
+          { ordered: false },
+        );
       } catch (err) {
         // Already on JetStream; the next pass re-publishes and the duplicate window drops it.
+        failed = docs.map((d) => d._id);
         error ??= err;
       }
     }
-    return { published: done.length, error };
+    return { published, failed, error };
   }
 
   const indexed = new WeakSet<AnyModel>();
 
-  async function relayModel(model: AnyModel): Promise<number> {
+  /**
+   * One page of a model: the documents with the lowest ids that have pending entries,
+   * except those that failed earlier in this pass. Always from the lowest id, not
+   * onwards from the last page, so an entry added to an early document (a staff edit
+   * during an import) waits for one page, not for the rest of the backlog.
+   */
+  async function relayModelPage(model: AnyModel, failedBefore: unknown[]): Promise<{ published: number; full: boolean; failed: unknown[]; error?: unknown }> {
     if (!indexed.has(model)) {
       // A sparse index holds only documents with pending entries, so each poll reads
       // those instead of scanning the whole collection.
       await model.collection.createIndex({ 'outbox.id': 1 }, { sparse: true, name: 'outbox_pending' });
       indexed.add(model);
     }
-    let published = 0;
-    let failures = 0;
-    let firstError: unknown;
-    let lastId: unknown;
-    // Page by _id so a document that keeps failing is not fetched again in the same pass.
-    for (;;) {
-      const filter: Record<string, unknown> = { 'outbox.id': { $exists: true } };
-      if (lastId !== undefined) filter._id = { $gt: lastId };
-      const docs = (await model
-        .find(filter)
-        .select({ outbox: 1 })
-        .sort({ _id: 1 })
-        .limit(batchSize)
-        .lean()
-        .exec()) as unknown as LeanDoc[];
-      for (const doc of docs) {
-        const r = await relayDocument(model, doc);
-        published += r.published;
-        if (r.error !== undefined) {
-          failures++;
-          firstError ??= r.error;
-        }
-      }
-      if (docs.length < batchSize || stopped) break;
-      lastId = docs[docs.length - 1]!._id;
-    }
-    if (failures > 0) {
-      // One line per model per pass: a NATS outage would otherwise log once per document.
-      logger.error('outbox relay: publish or $pull failed, will retry', {
-        model: model.modelName,
-        documents: failures,
-        ...errorMeta(firstError),
-      });
-    }
-    return published;
+    const filter: Record<string, unknown> = { 'outbox.id': { $exists: true } };
+    if (failedBefore.length > 0) filter._id = { $nin: failedBefore };
+    const docs = (await model.find(filter).select({ outbox: 1 }).sort({ _id: 1 }).limit(batchSize).lean().exec()) as unknown as LeanDoc[];
+    const r = await relayPage(model, docs);
+    return { ...r, full: docs.length === batchSize };
   }
 
+  /**
+   * Drains every model a page at a time, taking turns, so a burst on one aggregate
+   * (a product import) does not hold back another's events (a category change).
+   */
   async function pass(): Promise<number> {
     kicked = false;
     let total = 0;
-    for (const model of models) {
-      try {
-        total += await relayModel(model);
-      } catch (err) {
-        logger.error('outbox relay: pass failed, will retry', { model: model.modelName, ...errorMeta(err) });
+    const failed = new Map<AnyModel, unknown[]>(models.map((m) => [m, []]));
+    const errors = new Map<AnyModel, unknown>();
+    let turn = [...models];
+    while (turn.length > 0 && !stopped) {
+      const again: AnyModel[] = [];
+      for (const model of turn) {
+        try {
+          const r = await relayModelPage(model, failed.get(model)!);
+          total += r.published;
+          failed.get(model)!.push(...r.failed);
+          if (r.error !== undefined && !errors.has(model)) errors.set(model, r.error);
+          if (r.full) again.push(model);
+        } catch (err) {
+          logger.error('outbox relay: pass failed, will retry', { model: model.modelName, ...errorMeta(err) });
+        }
       }
+      turn = again;
+    }
+    for (const [model, error] of errors) {
+      // One line per model per pass: a NATS outage would otherwise log once per document.
+      logger.error('outbox relay: publish or $pull failed, will retry', {
+        model: model.modelName,
+        documents: failed.get(model)!.length,
+        ...errorMeta(error),
+      });
     }
     return total;
   }

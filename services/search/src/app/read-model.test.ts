@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
-import { BrandChanged, CategoryChanged, ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
+import { BrandChanged, CategoryChanged, ProductCreated, ProductDeleted, ProductTypeChanged, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
+import { AttributeType, type AttributeDefinition, type ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import { brand, category, eur, product } from '../domain/test-products.js';
 import { SearchReadModel, type CatalogProduct, type CatalogEvent } from './read-model.js';
 
 const created = (p: Product, extra: Partial<ProductCreated> = {}): CatalogEvent =>
-  ({ type: 'shop.catalog.v1.ProductCreated', data: ProductCreated.encode({ product: p, occurTime: new Date(), brand: undefined, categories: [], ...extra }).finish() });
+  ({ type: 'shop.catalog.v1.ProductCreated', data: ProductCreated.encode({ product: p, occurTime: new Date(), brand: undefined, categories: [], productType: undefined, ...extra }).finish() });
 const updated = (p: Product): CatalogEvent =>
-  ({ type: 'shop.catalog.v1.ProductUpdated', data: ProductUpdated.encode({ product: p, changedFields: [], occurTime: new Date(), brand: undefined, categories: [] }).finish() });
+  ({ type: 'shop.catalog.v1.ProductUpdated', data: ProductUpdated.encode({ product: p, changedFields: [], occurTime: new Date(), brand: undefined, categories: [], productType: undefined }).finish() });
 const deleted = (id: string): CatalogEvent =>
   ({ type: 'shop.catalog.v1.ProductDeleted', data: ProductDeleted.encode({ productId: id, sku: '', occurTime: new Date() }).finish() });
 
@@ -50,6 +51,50 @@ describe('applying catalog events', () => {
     const doc = model.index.get('a')!;
     assert.equal(doc.brand?.name, 'Acme Corp');
     assert.deepEqual(doc.categoryPaths, [[{ id: 'c-root', name: 'All' }, { id: 'c-el', name: 'Devices' }, { id: 'c-ph', name: 'Phones' }]]);
+  });
+});
+
+describe('product types decide facets and full text', () => {
+  const def = (code: string, type: AttributeType, filterable: boolean, searchable: boolean): AttributeDefinition =>
+    ({ code, name: code, type, unit: '', allowedValues: [], required: false, filterable, searchable });
+  const goods = (etag: string, materialFilterable: boolean): ProductType => ({
+    id: 't1', name: 'Goods', etag, createTime: undefined, updateTime: undefined,
+    attributes: [
+      def('colour', AttributeType.ATTRIBUTE_TYPE_ENUM, true, true),
+      def('material', AttributeType.ATTRIBUTE_TYPE_ENUM, materialFilterable, false),
+      def('care', AttributeType.ATTRIBUTE_TYPE_TEXT, false, true),
+      def('supplier', AttributeType.ATTRIBUTE_TYPE_TEXT, false, false),
+    ],
+  });
+  const value = (code: string, values: string[], text = '') => ({ code, text, number: 0, boolean: false, values });
+  const mug = product({
+    id: 'a', name: 'Mug', productTypeId: 't1',
+    attributes: [value('colour', ['red']), value('material', ['porcelain']), value('care', [], 'dishwasher safe'), value('supplier', [], 'zanzibarco')],
+  });
+  const search = (model: SearchReadModel, text: string) => model.index.search({
+    text, category: null, brands: [], attributes: {}, currency: null, minPrice: null, maxPrice: null, inStock: false, sort: 'newest', pageSize: 10, pageToken: '',
+  });
+  const facetFields = (model: SearchReadModel) => search(model, '').facets.map((f) => f.field);
+
+  test('only filterable enum attributes are facets, only searchable ones are found by text', () => {
+    const model = new SearchReadModel(noCatalog);
+    model.apply(created(mug, { productType: goods('"1"', false) }));
+    assert.deepEqual(facetFields(model), ['brand', 'category', 'attr.colour']);
+    assert.equal(search(model, 'dishwasher').totalSize, 1, 'a searchable text attribute');
+    assert.equal(search(model, 'red').totalSize, 1, 'a searchable enum value');
+    assert.equal(search(model, 'porcelain').totalSize, 0, 'not searchable');
+    assert.equal(search(model, 'zanzibarco').totalSize, 0, 'not searchable');
+  });
+
+  test('a changed type re-derives its products; an older type never overrides a newer one', () => {
+    const model = new SearchReadModel(noCatalog);
+    model.apply(created(mug, { productType: goods('"1"', false) }));
+    const typeChanged = (t: ProductType) => ({ type: 'shop.catalog.v1.ProductTypeChanged', data: ProductTypeChanged.encode({ productType: t, occurTime: undefined }).finish() });
+    model.apply(typeChanged(goods('"2"', true)));
+    assert.deepEqual(facetFields(model), ['brand', 'category', 'attr.colour', 'attr.material']);
+    model.apply(typeChanged(goods('"1"', false)));
+    model.apply(updated({ ...mug, etag: '"2"' }));
+    assert.deepEqual(facetFields(model), ['brand', 'category', 'attr.colour', 'attr.material'], 'revision 1 of the type is older');
   });
 });
 

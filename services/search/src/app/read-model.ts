@@ -1,9 +1,10 @@
 import type { Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import {
-  BrandChanged, BrandDeleted, CategoryChanged, CategoryDeleted, ProductCreated, ProductDeleted, ProductUpdated,
+  BrandChanged, BrandDeleted, CategoryChanged, CategoryDeleted, ProductCreated, ProductDeleted, ProductTypeChanged, ProductUpdated,
 } from '../../../../gen/shop/catalog/v1/events.js';
+import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
-import { categoryPath, isActive, revisionOf, toDocument, type Ref } from '../domain/document.js';
+import { categoryPath, isActive, revisionOf, toDocument, withProductType, type Ref } from '../domain/document.js';
 import { ProductIndex } from '../domain/product-index.js';
 
 /** A catalog event as the read model takes it: the protobuf type name and the payload. */
@@ -12,11 +13,13 @@ export interface CatalogEvent {
   data: Uint8Array;
 }
 
-/** One product with the brand and categories it names, as events and the rebuild deliver it. */
+/** One product with the brand, categories and product type it names, as events and the rebuild deliver it. */
 export interface CatalogProduct {
   product: Product;
   brand: Brand | undefined;
   categories: Category[];
+  /** Absent for products without a type, and in events written before events carried it. */
+  productType?: ProductType | undefined;
 }
 
 /** Reads every active product from the catalog, a page at a time. */
@@ -31,16 +34,34 @@ class IndexState {
   readonly index = new ProductIndex();
   readonly revisions = new Map<string, number>();
   readonly deleted = new Set<string>();
+  /** The newest definition seen of each product type (by its revision), from product and type events. */
+  readonly productTypes = new Map<string, ProductType>();
+
+  /** Remembers a type if it is newer than what we have; true when it changed what we hold. */
+  private learnType(type: ProductType | undefined): boolean {
+    if (!type?.id) return false;
+    const known = this.productTypes.get(type.id);
+    if (known && revisionOf(known.etag) >= revisionOf(type.etag)) return false;
+    this.productTypes.set(type.id, type);
+    return true;
+  }
 
   applyProduct(p: CatalogProduct): void {
     const { product } = p;
+    this.learnType(p.productType);
     if (!product.id || this.deleted.has(product.id)) return;
     const revision = revisionOf(product.etag);
     if (revision < (this.revisions.get(product.id) ?? 0)) return;
     this.revisions.set(product.id, revision);
     // Non-staff must never find a draft or archived product: anything not active leaves the index.
-    if (isActive(product)) this.index.put(toDocument(product, p.brand, p.categories));
+    if (isActive(product)) this.index.put(toDocument(product, p.brand, p.categories, this.productTypes.get(product.productTypeId)));
     else this.index.remove(product.id);
+  }
+
+  /** A type's filterable/searchable flags changed: its products' facets and full text follow. */
+  changeProductType(type: ProductType): void {
+    if (!this.learnType(type)) return;
+    for (const doc of [...this.index.all()]) if (doc.productTypeId === type.id) this.index.put(withProductType(doc, type));
   }
 
   deleteProduct(id: string): void {
@@ -72,12 +93,12 @@ class IndexState {
     switch (event.type) {
       case 'shop.catalog.v1.ProductCreated': {
         const e = ProductCreated.decode(event.data);
-        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories });
+        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories, productType: e.productType });
         return;
       }
       case 'shop.catalog.v1.ProductUpdated': {
         const e = ProductUpdated.decode(event.data);
-        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories });
+        if (e.product) this.applyProduct({ product: e.product, brand: e.brand, categories: e.categories, productType: e.productType });
         return;
       }
       case 'shop.catalog.v1.ProductDeleted':
@@ -93,6 +114,11 @@ class IndexState {
         if (e.brand) this.changeBrand(e.brand);
         return;
       }
+      case 'shop.catalog.v1.ProductTypeChanged': {
+        const e = ProductTypeChanged.decode(event.data);
+        if (e.productType) this.changeProductType(e.productType);
+        return;
+      }
       // Only unused categories and brands can be deleted: no product changes.
       case 'shop.catalog.v1.CategoryDeleted':
         CategoryDeleted.decode(event.data);
@@ -101,7 +127,7 @@ class IndexState {
         BrandDeleted.decode(event.data);
         return;
       default:
-        // Other catalog events (price lists, collections, product types) do not change search results.
+        // Other catalog events (price lists, collections) do not change search results.
         return;
     }
   }

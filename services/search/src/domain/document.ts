@@ -1,4 +1,5 @@
 import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { AttributeType, type AttributeValue, type ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
 
 /** A brand or category reference as the index keeps it. */
@@ -20,8 +21,11 @@ export interface ProductDocument {
   categoryPaths: Ref[][];
   /** Text of searchable attributes (text values and enum values), for full-text. */
   attributeText: string[];
-  /** Enum and multi-enum values by attribute code, for filters and facets. */
+  /** Values of filterable enum and multi-enum attributes by code, for filters and facets. */
   attributes: Record<string, string[]>;
+  /** The product type and the raw attribute values, to re-derive the two above when the type changes. */
+  productTypeId: string;
+  attributeValues: AttributeValue[];
   /** Lowest variant base price per currency, in minor units. */
   prices: Record<string, number>;
   inStock: boolean;
@@ -49,7 +53,7 @@ export function categoryPath(category: Category): Ref[] {
  * product itself only names their ids; a category the event does not describe is
  * kept by id with an empty name rather than dropped, so filters by id still work.
  */
-export function toDocument(product: Product, brand: Brand | undefined, categories: Category[]): ProductDocument {
+export function toDocument(product: Product, brand: Brand | undefined, categories: Category[], productType?: ProductType): ProductDocument {
   const byId = new Map(categories.map((c) => [c.id, c]));
   const prices: Record<string, number> = {};
   const variantPrices = product.variants.map((v) => v.price).filter((p) => p !== undefined);
@@ -59,17 +63,7 @@ export function toDocument(product: Product, brand: Brand | undefined, categorie
     const current = prices[price.currencyCode];
     if (current === undefined || price.amountMinor < current) prices[price.currencyCode] = price.amountMinor;
   }
-  const attributes: Record<string, string[]> = {};
-  const attributeText: string[] = [];
-  for (const a of product.attributes) {
-    // Without the product type at hand, enum-like values (a values list) are what
-    // filters and facets use, and text and enum values are what full-text reads.
-    if (a.values.length > 0) {
-      attributes[a.code] = [...new Set(a.values)];
-      attributeText.push(...a.values);
-    }
-    if (a.text) attributeText.push(a.text);
-  }
+  const { attributes, attributeText } = attributeFields(product.attributes, productType);
   const brandRef = product.brandId ? { id: product.brandId, name: brand?.id === product.brandId ? brand.name : '' } : null;
   return {
     id: product.id,
@@ -84,6 +78,8 @@ export function toDocument(product: Product, brand: Brand | undefined, categorie
     }),
     attributeText,
     attributes,
+    productTypeId: product.productTypeId,
+    attributeValues: product.attributes,
     prices,
     // Until inventory publishes availability (issue 5), an active product counts as in stock.
     inStock: true,
@@ -92,6 +88,36 @@ export function toDocument(product: Product, brand: Brand | undefined, categorie
     createTime: product.createTime?.getTime() ?? 0,
     imageUrl: product.images[0]?.url ?? '',
   };
+}
+
+const ENUM_TYPES = new Set([AttributeType.ATTRIBUTE_TYPE_ENUM, AttributeType.ATTRIBUTE_TYPE_MULTI_ENUM]);
+
+/**
+ * What search makes of attribute values under their type's definitions: only
+ * filterable enum and multi-enum attributes become filters and facets, only searchable
+ * ones feed full text (text and enum values). Without the type (events written before
+ * they carried it), enum-like values (a values list) are taken as filterable and text
+ * and enum values as searchable, as before.
+ */
+export function attributeFields(values: AttributeValue[], productType: ProductType | undefined): { attributes: Record<string, string[]>; attributeText: string[] } {
+  const attributes: Record<string, string[]> = {};
+  const attributeText: string[] = [];
+  for (const a of values) {
+    const def = productType?.attributes.find((d) => d.code === a.code);
+    const filterable = productType ? !!def?.filterable && ENUM_TYPES.has(def.type) : a.values.length > 0;
+    const searchable = productType ? !!def?.searchable : true;
+    if (filterable && a.values.length > 0) attributes[a.code] = [...new Set(a.values)];
+    if (searchable) {
+      attributeText.push(...a.values);
+      if (a.text) attributeText.push(a.text);
+    }
+  }
+  return { attributes, attributeText };
+}
+
+/** The document again under a changed product type. */
+export function withProductType(doc: ProductDocument, productType: ProductType): ProductDocument {
+  return { ...doc, ...attributeFields(doc.attributeValues, productType) };
 }
 
 /** Every category id the product is in, ancestors included: what a category filter matches. */

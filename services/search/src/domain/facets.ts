@@ -1,4 +1,5 @@
-import { categoriesOf, type ProductDocument } from './document.js';
+import type { ProductDocument } from './document.js';
+import type { FacetValue, IndexedProduct } from './filter-postings.js';
 
 /** One facet value with its count, before mapping to the proto. */
 export interface FacetCount {
@@ -29,21 +30,22 @@ export const MAX_FACET_VALUES = 20;
  */
 export const PRICE_EDGES_MAJOR = [0, 10, 25, 50, 100, 250, 500, 1000] as const;
 
-/** Minor-unit digits of an ISO 4217 currency (2 for EUR, 0 for JPY, 3 for KWD). */
+const digitsByCurrency = new Map<string, number>();
+
+/** Minor-unit digits of an ISO 4217 currency (2 for EUR, 0 for JPY, 3 for KWD); remembered, as Intl is slow to ask. */
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
-function sortedTop(counts: Map<string, FacetCount>): FacetCount[] {
-  return [...counts.values()]
+function sortedTop(counts: FacetCount[]): FacetCount[] {
+  return counts
     .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label) || a.value.localeCompare(b.value))
     .slice(0, MAX_FACET_VALUES);
-}
-
-function bump(counts: Map<string, FacetCount>, value: string, label: string): void {
-  const entry = counts.get(value);
-  if (entry) entry.count++;
-  else counts.set(value, { value, label, count: 1 });
 }
 
 /**
@@ -51,34 +53,34 @@ function bump(counts: Map<string, FacetCount>, value: string, label: string): vo
  * "Phones" counts for "Electronics" too, as the category filter returns it there) and
  * enum attribute. Each count is the number of matching products with that value,
  * which is exactly what the matching filter would return on top of the current query.
+ * The values come precomputed with each product, so counting allocates per distinct
+ * value, not per product.
  */
-export function countFacets(docs: Iterable<ProductDocument>): FacetResult[] {
-  const brands = new Map<string, FacetCount>();
-  const categories = new Map<string, FacetCount>();
-  const attributes = new Map<string, Map<string, FacetCount>>();
-  for (const doc of docs) {
-    if (doc.brand) bump(brands, doc.brand.id, doc.brand.name);
-    for (const c of categoriesOf(doc)) bump(categories, c.id, c.name);
-    for (const [code, values] of Object.entries(doc.attributes)) {
-      let counts = attributes.get(code);
-      if (!counts) attributes.set(code, (counts = new Map()));
-      for (const v of values) bump(counts, v, v);
+export function countFacets(products: Iterable<IndexedProduct>): FacetResult[] {
+  const counts = new Map<string, { value: FacetValue; count: number }>();
+  for (const p of products) {
+    for (const value of p.facetValues) {
+      const entry = counts.get(value.key);
+      if (entry) entry.count++;
+      else counts.set(value.key, { value, count: 1 });
     }
   }
-  const facets: FacetResult[] = [
-    { field: 'brand', values: sortedTop(brands) },
-    { field: 'category', values: sortedTop(categories) },
-  ];
-  for (const code of [...attributes.keys()].sort()) facets.push({ field: `attr.${code}`, values: sortedTop(attributes.get(code)!) });
-  return facets;
+  const byField = new Map<string, FacetCount[]>([['brand', []], ['category', []]]);
+  for (const { value, count } of counts.values()) {
+    let values = byField.get(value.field);
+    if (!values) byField.set(value.field, (values = []));
+    values.push({ value: value.value, label: value.label, count });
+  }
+  const attributeFields = [...byField.keys()].filter((f) => f.startsWith('attr.')).sort();
+  return ['brand', 'category', ...attributeFields].map((field) => ({ field, values: sortedTop(byField.get(field)!) }));
 }
 
 /** Counts matching products per fixed price bucket in one currency; empty buckets are left out. */
-export function countPriceBuckets(docs: Iterable<ProductDocument>, currency: string): PriceBucketCount[] {
+export function countPriceBuckets(products: Iterable<{ doc: ProductDocument }>, currency: string): PriceBucketCount[] {
   const scale = 10 ** minorDigits(currency);
   const edges = PRICE_EDGES_MAJOR.map((e) => e * scale);
   const counts = new Array<number>(edges.length).fill(0);
-  for (const doc of docs) {
+  for (const { doc } of products) {
     const price = doc.prices[currency];
     if (price === undefined) continue;
     let i = edges.length - 1;

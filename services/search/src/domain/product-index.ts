@@ -1,7 +1,9 @@
 import MiniSearch, { type SearchOptions } from 'minisearch';
 import { decodePageToken, encodePageToken } from '../../../platform/src/paging.js';
-import { categoriesOf, categoryIdsOf, type ProductDocument, type Ref } from './document.js';
+import { categoriesOf, type ProductDocument, type Ref } from './document.js';
 import { countFacets, countPriceBuckets, type FacetResult, type PriceBucketCount } from './facets.js';
+import { clauseSize, FilterPostings, inClause, indexedProduct, passesValueFilters, type Clause, type IndexedProduct } from './filter-postings.js';
+import { LruCache } from './lru-cache.js';
 import { editDistanceFor, normalizeTerm, queryFingerprint, type SearchQuery, type SortOrder } from './query.js';
 
 /** A product on a result page with its relevance score (0 without text). */
@@ -38,7 +40,11 @@ function fieldText(doc: ProductDocument, field: Field): string {
   }
 }
 
-/** Terms of 2+ characters also match as prefixes ("iph" finds "iPhone"); one letter would match half the index. */
+/**
+ * Terms of 2+ characters also match as prefixes ("iph" finds "iPhone"), in any position:
+ * shoppers type fragments of several words ("iph 15 pro"). One letter would match half
+ * the index.
+ */
 const prefixFor = (term: string) => term.length >= 2;
 
 const SEARCH_OPTIONS: SearchOptions = {
@@ -80,10 +86,27 @@ function compareKeys(sort: SortOrder, a: { key: number | null; id: string }, b: 
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** A query's full result list, sorted, with its facets: what the result cache keeps. */
+interface RankedResult {
+  ranked: Array<{ hit: Hit; key: number | null; id: string }>;
+  facets: FacetResult[];
+  priceBuckets: PriceBucketCount[];
+}
+
+/** Distinct queries whose results are kept between changes; a few hundred KB at most. */
+const RESULT_CACHE_SIZE = 64;
+/** Distinct texts whose MiniSearch matches are kept between changes (filters vary more than texts). */
+const TEXT_CACHE_SIZE = 64;
+
 /**
  * The in-memory index of active products: MiniSearch for full-text (typo tolerance,
  * prefixes, field boosts) over a map of documents that filters, facets, sorts and
  * pages are computed from. Synchronous on purpose: a query never sees half an update.
+ *
+ * Per query the cost is the text match plus work proportional to the matches: filters
+ * are set lookups in posting lists (a query without text starts from its smallest
+ * filter set), and facets read keys computed when the product was indexed. Results
+ * and text matches are cached until the next change.
  */
 export class ProductIndex {
   private readonly text = new MiniSearch<ProductDocument>({
@@ -93,67 +116,127 @@ export class ProductIndex {
     extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field as Field)),
     processTerm: (term) => normalizeTerm(term) || null,
   });
-  private readonly docs = new Map<string, ProductDocument>();
+  private readonly products = new Map<string, IndexedProduct>();
+  private readonly postings = new FilterPostings();
+  private readonly results: LruCache<RankedResult>;
+  private readonly textMatches: LruCache<Array<{ id: string; score: number }>>;
+
+  /** `cache: false` computes every query afresh (for measuring the uncached cost). */
+  constructor(opts: { cache?: boolean } = {}) {
+    const cache = opts.cache ?? true;
+    this.results = new LruCache(cache ? RESULT_CACHE_SIZE : 0);
+    this.textMatches = new LruCache(cache ? TEXT_CACHE_SIZE : 0);
+  }
 
   get size(): number {
-    return this.docs.size;
+    return this.products.size;
   }
 
   get(id: string): ProductDocument | undefined {
-    return this.docs.get(id);
+    return this.products.get(id)?.doc;
   }
 
-  all(): IterableIterator<ProductDocument> {
-    return this.docs.values();
+  *all(): IterableIterator<ProductDocument> {
+    for (const p of this.products.values()) yield p.doc;
   }
 
   /** Adds or replaces a product. */
   put(doc: ProductDocument): void {
-    if (this.docs.has(doc.id)) this.text.discard(doc.id);
-    this.docs.set(doc.id, doc);
+    this.remove(doc.id);
+    this.changed();
+    const indexed = indexedProduct(doc);
+    this.products.set(doc.id, indexed);
+    this.postings.add(indexed);
     this.text.add(doc);
   }
 
   remove(id: string): boolean {
-    if (!this.docs.has(id)) return false;
-    this.docs.delete(id);
+    const old = this.products.get(id);
+    if (!old) return false;
+    this.changed();
+    this.products.delete(id);
+    this.postings.delete(old);
     this.text.discard(id);
     return true;
+  }
+
+  private changed(): void {
+    this.results.clear();
+    this.textMatches.clear();
   }
 
   /** Runs a validated query: text match, filters, facets over all matches, one sorted page. */
   search(query: SearchQuery): SearchResult {
     const fingerprint = queryFingerprint(query);
     const cursor = decodePageToken(query.pageToken, fingerprint);
-    const candidates: Hit[] = query.text.trim()
-      ? this.text.search(query.text, SEARCH_OPTIONS).flatMap((r) => {
-          const doc = this.docs.get(r.id as string);
-          return doc ? [{ doc, score: roundScore(r.score) }] : [];
-        })
-      : [...this.docs.values()].map((doc) => ({ doc, score: 0 }));
-    const matching = candidates.filter((h) => passesFilters(h.doc, query));
-    const docs = matching.map((h) => h.doc);
-    const facets = countFacets(docs);
-    const priceBuckets = query.currency ? countPriceBuckets(docs, query.currency) : [];
-
-    const keyed = matching.map((hit) => ({ hit, key: sortKey(query.sort, hit, query.currency), id: hit.doc.id }));
-    keyed.sort((a, b) => compareKeys(query.sort, a, b));
+    let result = this.results.get(fingerprint);
+    if (!result) this.results.set(fingerprint, (result = this.rank(query)));
+    const { ranked } = result;
     let start = 0;
     if (cursor) {
       const after = { key: typeof cursor['k'] === 'number' ? cursor['k'] : null, id: String(cursor['id']) };
-      start = keyed.findIndex((k) => compareKeys(query.sort, k, after) > 0);
-      if (start < 0) start = keyed.length;
+      start = firstAfter(ranked, (k) => compareKeys(query.sort, k, after) > 0);
     }
-    const page = keyed.slice(start, start + query.pageSize);
+    const page = ranked.slice(start, start + query.pageSize);
     const last = page[page.length - 1];
-    const more = start + page.length < keyed.length;
+    const more = start + page.length < ranked.length;
     return {
       hits: page.map((k) => k.hit),
       nextPageToken: more && last ? encodePageToken(last.key === null ? { id: last.id } : { k: last.key, id: last.id }, fingerprint) : '',
-      totalSize: matching.length,
-      facets,
-      priceBuckets,
+      totalSize: ranked.length,
+      facets: result.facets,
+      priceBuckets: result.priceBuckets,
     };
+  }
+
+  /** Every match of the query, sorted, with facets and price buckets. */
+  private rank(query: SearchQuery): RankedResult {
+    const clauses = this.postings.clauses(query);
+    const matching: Array<{ p: IndexedProduct; score: number }> = [];
+    const passes = (p: IndexedProduct, except?: Clause) =>
+      clauses.every((c) => c === except || inClause(c, p.doc.id)) && passesValueFilters(p.doc, query);
+    if (query.text.trim()) {
+      for (const m of this.matchText(query.text)) {
+        const p = this.products.get(m.id);
+        if (p && passes(p)) matching.push({ p, score: m.score });
+      }
+    } else if (clauses.length > 0) {
+      // Walk the smallest filter's products and check the others by membership.
+      const smallest = clauses.reduce((a, b) => (clauseSize(b) < clauseSize(a) ? b : a));
+      const seen = new Set<string>();
+      for (const ids of smallest) {
+        for (const id of ids) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const p = this.products.get(id);
+          if (p && passes(p, smallest)) matching.push({ p, score: 0 });
+        }
+      }
+    } else {
+      for (const p of this.products.values()) if (passesValueFilters(p.doc, query)) matching.push({ p, score: 0 });
+    }
+    const products = matching.map((m) => m.p);
+    const ranked = matching.map(({ p, score }) => {
+      const hit = { doc: p.doc, score };
+      return { hit, key: sortKey(query.sort, hit, query.currency), id: p.doc.id };
+    });
+    ranked.sort((a, b) => compareKeys(query.sort, a, b));
+    return {
+      ranked,
+      facets: countFacets(products),
+      priceBuckets: query.currency ? countPriceBuckets(products, query.currency) : [],
+    };
+  }
+
+  /** MiniSearch's matches for a text (ids and rounded scores), cached until the next change. */
+  private matchText(text: string): Array<{ id: string; score: number }> {
+    const key = text.trim().toLowerCase();
+    let matches = this.textMatches.get(key);
+    if (!matches) {
+      matches = this.text.search(text, SEARCH_OPTIONS).map((r) => ({ id: r.id as string, score: roundScore(r.score) }));
+      this.textMatches.set(key, matches);
+    }
+    return matches;
   }
 
   /**
@@ -171,14 +254,15 @@ export class ProductIndex {
       else ranked.set(key, { kind, id: ref.id, text: ref.name, score });
     };
     for (const r of results.slice(0, 100)) {
-      const doc = this.docs.get(r.id as string);
-      if (!doc) continue;
+      const indexed = this.products.get(r.id as string);
+      if (!indexed) continue;
+      const { doc } = indexed;
       const fields = new Set(Object.values(r.match).flat());
       const terms = r.terms;
       if (fields.has('name')) add('product', { id: doc.id, name: doc.name }, r.score);
       if (fields.has('brand') && doc.brand?.name) add('brand', doc.brand, r.score);
       if (fields.has('categories')) {
-        for (const c of categoriesOf(doc)) {
+        for (const c of indexed.categories) {
           const words = normalizeTerm(c.name).split(/[^\p{L}\p{N}]+/u);
           if (c.name && terms.some((t) => words.includes(t))) add('category', c, r.score);
         }
@@ -191,19 +275,14 @@ export class ProductIndex {
   }
 }
 
-function passesFilters(doc: ProductDocument, q: SearchQuery): boolean {
-  if (q.inStock && !doc.inStock) return false;
-  if (q.brands.length > 0 && !(doc.brand && q.brands.includes(doc.brand.id))) return false;
-  if (q.category && !categoryIdsOf(doc).has(q.category)) return false;
-  for (const [code, values] of Object.entries(q.attributes)) {
-    const have = doc.attributes[code];
-    if (!have || !values.some((v) => have.includes(v))) return false;
+/** The index of the first entry for which `after` holds; entries are sorted, so a binary search. */
+function firstAfter<T>(sorted: T[], after: (entry: T) => boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(sorted[mid]!)) hi = mid;
+    else lo = mid + 1;
   }
-  if (q.minPrice !== null || q.maxPrice !== null) {
-    const price = q.currency ? doc.prices[q.currency] : undefined;
-    if (price === undefined) return false;
-    if (q.minPrice !== null && price < q.minPrice) return false;
-    if (q.maxPrice !== null && price > q.maxPrice) return false;
-  }
-  return true;
+  return lo;
 }

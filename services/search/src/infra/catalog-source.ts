@@ -1,4 +1,5 @@
 import { ProductStatus, type CatalogServiceService } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
 import type { ServiceClient } from '../../../platform/src/grpc/client.js';
 import type { Logger } from '../../../platform/src/logger.js';
@@ -10,7 +11,7 @@ const PAGE_SIZE = 100;
 /**
  * Reads the catalog the way a shopper sees it (no token: active products only, which
  * is exactly what the index holds) through the public ListProducts, a page at a time,
- * and looks up each brand and category once per rebuild. A brand or category the
+ * and looks up each brand, category and product type once per rebuild. A brand or category the
  * catalog cannot describe is indexed by id without a name rather than failing the
  * whole rebuild.
  */
@@ -32,6 +33,14 @@ export function catalogSource(catalog: ServiceClient<typeof CatalogServiceServic
       }));
       return categories.get(id)!;
     };
+    const productTypes = new Map<string, Promise<ProductType | undefined>>();
+    const productTypeOf = (id: string) => {
+      if (!productTypes.has(id)) productTypes.set(id, catalog.getProductType({ id }).catch((err: unknown) => {
+        logger.warn('product type lookup failed during rebuild', { productTypeId: id, ...errorMeta(err) });
+        return undefined;
+      }));
+      return productTypes.get(id)!;
+    };
     let pageToken = '';
     do {
       const page = await catalog.listProducts({
@@ -41,6 +50,7 @@ export function catalogSource(catalog: ServiceClient<typeof CatalogServiceServic
         product,
         brand: product.brandId ? await brandOf(product.brandId) : undefined,
         categories: (await Promise.all(product.categoryIds.map(categoryOf))).filter((c): c is Category => c !== undefined),
+        productType: product.productTypeId ? await productTypeOf(product.productTypeId) : undefined,
       })));
       pageToken = page.nextPageToken;
     } while (pageToken);

@@ -1,10 +1,9 @@
-import { Violations } from './errors.js';
-
 /**
- * Postal addresses as every service checks them (identity's address book, cart and
- * order addresses, shipping destinations): ISO 3166-1 countries, postal code formats
- * where we know them, regions where a country needs one, E.164 phones.
+ * Postal address rules every service shares (identity's address book, shipping's
+ * destinations and zones): ISO 3166-1 country codes, postal code formats of the
+ * countries we know, and the region codes of countries that need one.
  */
+import { Violations } from './errors.js';
 
 /**
  * ISO 3166-1 alpha-2: the 249 officially assigned codes. A table rather than
@@ -61,72 +60,9 @@ const REGIONS: Record<string, ReadonlySet<string>> = {
   CA: new Set('AB BC MB NB NL NS NT NU ON PE QC SK YT'.split(' ')),
 };
 
-/** A postal address as people enter it; field violations use the proto (snake_case) names. */
-export interface PostalAddress {
-  fullName: string;
-  company: string;
-  line1: string;
-  line2: string;
-  city: string;
-  region: string;
-  postalCode: string;
-  countryCode: string;
-  phone: string;
-}
-
-/** Longest accepted free-text values; postal code, country and phone have formats instead. */
-const LIMITS: Record<string, [keyof PostalAddress, number]> = {
-  full_name: ['fullName', 200],
-  company: ['company', 200],
-  line1: ['line1', 200],
-  line2: ['line2', 200],
-  city: ['city', 100],
-  region: ['region', 100],
-};
-
-/**
- * Validates a whole address and returns it normalised (trimmed, country and postal
- * code in their canonical spelling), naming every bad field at once.
- */
-export function validateAddress(input: PostalAddress): PostalAddress {
-  const a: PostalAddress = {
-    fullName: input.fullName.trim(),
-    company: input.company.trim(),
-    line1: input.line1.trim(),
-    line2: input.line2.trim(),
-    city: input.city.trim(),
-    region: input.region.trim(),
-    postalCode: input.postalCode.trim().toUpperCase().replace(/\s+/g, ' '),
-    countryCode: input.countryCode.trim().toUpperCase(),
-    phone: input.phone.trim(),
-  };
-  const v = new Violations();
-  for (const [field, key] of [['full_name', 'fullName'], ['line1', 'line1'], ['city', 'city']] as const) if (a[key] === '') v.add(field, 'is required');
-  for (const [field, [key, max]] of Object.entries(LIMITS)) {
-    if (a[key].length > max) v.add(field, `must be at most ${max} characters`);
-  }
-
-  if (a.countryCode === '') v.add('country_code', 'is required');
-  else if (!COUNTRY_CODES.has(a.countryCode)) v.add('country_code', 'must be an ISO 3166-1 alpha-2 country code, e.g. DE');
-  else {
-    const postal = checkPostalCode(a.countryCode, a.postalCode);
-    if (postal.ok) a.postalCode = postal.canonical;
-    else v.add('postal_code', postal.problem);
-    const regions = REGIONS[a.countryCode];
-    if (regions) {
-      a.region = a.region.toUpperCase();
-      if (a.region === '') v.add('region', `is required for ${a.countryCode}`);
-      else if (!regions.has(a.region)) v.add('region', `must be a ${a.countryCode} state or province code, e.g. ${a.countryCode === 'US' ? 'CA' : 'ON'}`);
-    }
-  }
-
-  if (a.phone !== '') {
-    const phone = normalizePhone(a.phone);
-    if (phone === null) v.add('phone', 'must be an E.164 phone number, e.g. +4930123456');
-    else a.phone = phone;
-  }
-  v.throwIfAny();
-  return a;
+/** The region codes a country's addresses must carry, or undefined when it needs none. */
+export function regionsOf(countryCode: string): ReadonlySet<string> | undefined {
+  return REGIONS[countryCode];
 }
 
 /**
@@ -147,12 +83,82 @@ export function checkPostalCode(countryCode: string, raw: string): { ok: true; c
   return match ? { ok: true, canonical: rule.canonical(match) } : { ok: false, problem: `is not a valid ${countryCode} postal code, e.g. ${rule.example}` };
 }
 
+/** The fields of an address a user edits; id, etag and times belong to the server. */
+export interface AddressFields {
+  fullName: string;
+  company: string;
+  line1: string;
+  line2: string;
+  city: string;
+  region: string;
+  postalCode: string;
+  countryCode: string;
+  phone: string;
+}
+
+export const ADDRESS_FIELDS = ['full_name', 'company', 'line1', 'line2', 'city', 'region', 'postal_code', 'country_code', 'phone'] as const;
+export type AddressField = (typeof ADDRESS_FIELDS)[number];
+export const addressFieldKey: Record<AddressField, keyof AddressFields> = {
+  full_name: 'fullName',
+  company: 'company',
+  line1: 'line1',
+  line2: 'line2',
+  city: 'city',
+  region: 'region',
+  postal_code: 'postalCode',
+  country_code: 'countryCode',
+  phone: 'phone',
+};
+
+/** Longest accepted free-text values; postal code, country and phone have formats instead. */
+const LIMITS = { full_name: 200, company: 200, line1: 200, line2: 200, city: 100, region: 100 } as const;
 
 /**
- * A phone number in E.164 (+ country code, 7 to 15 digits) with spaces, dots, dashes
- * and brackets removed, or null when it is not one. At least 7 digits: the shortest
- * numbers in use (country code + subscriber) are that long.
+ * Validates a whole address and returns it normalised (trimmed, country and postal
+ * code in their canonical spelling), naming every bad field at once.
  */
+export function validateAddress(input: AddressFields, fieldPrefix = ''): AddressFields {
+  const a: AddressFields = {
+    fullName: input.fullName.trim(),
+    company: input.company.trim(),
+    line1: input.line1.trim(),
+    line2: input.line2.trim(),
+    city: input.city.trim(),
+    region: input.region.trim(),
+    postalCode: input.postalCode.trim().toUpperCase().replace(/\s+/g, ' '),
+    countryCode: input.countryCode.trim().toUpperCase(),
+    phone: input.phone.trim(),
+  };
+  const v = new Violations(fieldPrefix);
+  for (const field of ['full_name', 'line1', 'city'] as const) if (a[addressFieldKey[field]] === '') v.add(field, 'is required');
+  for (const [field, max] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, number]>) {
+    if (a[addressFieldKey[field]].length > max) v.add(field, `must be at most ${max} characters`);
+  }
+
+  if (a.countryCode === '') v.add('country_code', 'is required');
+  else if (!COUNTRY_CODES.has(a.countryCode)) v.add('country_code', 'must be an ISO 3166-1 alpha-2 country code, e.g. DE');
+  else {
+    const postal = checkPostalCode(a.countryCode, a.postalCode);
+    if (postal.ok) a.postalCode = postal.canonical;
+    else v.add('postal_code', postal.problem);
+    const regions = regionsOf(a.countryCode);
+    if (regions) {
+      a.region = a.region.toUpperCase();
+      if (a.region === '') v.add('region', `is required for ${a.countryCode}`);
+      else if (!regions.has(a.region)) v.add('region', `must be a ${a.countryCode} state or province code, e.g. ${a.countryCode === 'US' ? 'CA' : 'ON'}`);
+    }
+  }
+
+  if (a.phone !== '') {
+    const phone = normalizePhone(a.phone);
+    if (phone === null) v.add('phone', 'must be an E.164 phone number, e.g. +4930123456');
+    else a.phone = phone;
+  }
+  v.throwIfAny();
+  return a;
+}
+
+/** The E.164 form of a phone number (spaces, dots, dashes and brackets dropped), or null. */
 export function normalizePhone(raw: string): string | null {
   const compact = raw.trim().replace(/[\s().-]/g, '');
   return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
