@@ -228,9 +228,9 @@ test('an unchanged copy outside compose/ passes (so the rejections below are abo
 test('compose-check rejects depends_on on a service that does not exist', () => {
   const file = brokenCopy(
     '    depends_on:\n      identity:\n        condition: service_healthy\n',
-    '    depends_on:\n      identity:\n        condition: service_healthy\n      payment:\n        condition: service_started\n',
+    '    depends_on:\n      identity:\n        condition: service_healthy\n      no-such-service:\n        condition: service_started\n',
   );
-  assertRejected(file, /service "envoy" depends on undefined service "payment"/);
+  assertRejected(file, /service "envoy" depends on undefined service "no-such-service"/);
 });
 
 test('compose-check rejects unknown keys', () => {

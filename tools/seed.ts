@@ -20,6 +20,7 @@ export const DEMO_PRODUCTS = [
 /** Logs in as the admin and creates every demo product that is missing; returns how many were created. */
 export async function seedDemoCatalog(edgeUrl: string, adminEmail: string, adminPassword: string): Promise<number> {
   const token = await adminToken(edgeUrl, adminEmail, adminPassword);
+  await seedDemoInventory(edgeUrl, token);
   let created = 0;
   for (const p of DEMO_PRODUCTS) {
     const res = await fetch(`${edgeUrl}/v1/products`, {
@@ -89,4 +90,34 @@ export async function adminToken(edgeUrl: string, adminEmail: string, adminPassw
   });
   if (!tokenRes.ok) throw new Error(`seed: admin login failed (${tokenRes.status}): ${await tokenRes.text()}`);
   return ((await tokenRes.json()) as { access_token: string }).access_token;
+}
+
+/** The demo warehouse every demo product is stocked in. */
+export const DEMO_WAREHOUSE = { code: 'MAIN', name: 'Main warehouse', priority: 1, address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10115', countryCode: 'DE' } };
+
+/**
+ * The main warehouse and stock for each demo product (10 to 60 units, a reorder point
+ * of 5). Idempotent: the warehouse is found by its code, and a product whose stock level
+ * exists is left alone, so restarts never add stock twice.
+ */
+export async function seedDemoInventory(edgeUrl: string, token: string): Promise<void> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${edgeUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  };
+  const created = await call('POST', '/v1/warehouses', DEMO_WAREHOUSE);
+  let warehouseId: string | undefined = created.body?.id;
+  if (created.status === 409) {
+    const list = await call('GET', '/v1/warehouses?pageSize=200');
+    warehouseId = (list.body?.warehouses ?? []).find((w: { code: string }) => w.code === DEMO_WAREHOUSE.code)?.id;
+  }
+  if (!warehouseId) throw new Error(`seed: creating the demo warehouse failed (${created.status}): ${JSON.stringify(created.body)}`);
+  for (const [i, p] of DEMO_PRODUCTS.entries()) {
+    const existing = await call('GET', `/v1/stock?sku=${p.sku}&warehouseId=${warehouseId}`);
+    if ((existing.body?.stockLevels ?? []).length > 0) continue;
+    const quantityDelta = 10 + ((i * 7) % 6) * 10;
+    const res = await call('POST', '/v1/stock-adjustments', { sku: p.sku, warehouseId, quantityDelta, reason: 'ADJUSTMENT_REASON_RECEIVE', note: 'demo stock', requestId: `seed:${p.sku}` });
+    if (res.status !== 200) throw new Error(`seed: stocking ${p.sku} failed (${res.status}): ${JSON.stringify(res.body)}`);
+    await call('PATCH', `/v1/warehouses/${warehouseId}/stock/${p.sku}?updateMask=reorderPoint,reorderQuantity`, { reorderPoint: 5, reorderQuantity: 50 });
+  }
 }

@@ -65,6 +65,14 @@ go_install() { # name module version
 }
 go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
 go_install stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
+# stripe-mock's bundled fixtures, which the harness derives its test fixtures from
+# (tools/harness/stripe-mock.ts): kept beside the binary, from the module just built.
+if [ ! -f "$TOOLS/stripe-mock/fixtures3.json" ]; then
+  src="$(go env GOMODCACHE)/github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION/embedded/openapi/fixtures3.json"
+  [ -f "$src" ] || GOFLAGS=-mod=mod go mod download github.com/stripe/stripe-mock@"$STRIPE_MOCK_VERSION" >/dev/null
+  mkdir -p "$TOOLS/stripe-mock" && cp "$src" "$TOOLS/stripe-mock/fixtures3.json" && chmod 644 "$TOOLS/stripe-mock/fixtures3.json"
+  step "stripe-mock fixtures: copied"
+fi
 
 # 5. npm dependencies (exactly the lockfile), reinstalled only when the lockfile changed.
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then

@@ -24,6 +24,7 @@ const ports: StackPorts = {
   nats: port('SHOP_NATS_PORT', 4322),
   redis: port('SHOP_REDIS_PORT', 6390),
   metrics: port('SHOP_METRICS_PORT', 9464),
+  stripeMock: port('SHOP_STRIPE_MOCK_PORT', 12111),
   services: Object.fromEntries(SERVICE_MAP.map((s) => [s.name, Number((env[s.addrEnv] ?? `:${s.defaultPort}`).split(':').pop())])),
 };
 const adminEmail = env['SHOP_SEED_ADMIN_EMAIL'] ?? 'admin@shopmesh.local';
@@ -63,7 +64,7 @@ async function assertFree(name: string, value: number): Promise<void> {
 
 const started = Date.now();
 await assertFree('SHOP_HTTP_PORT', ports.edge);
-for (const [name, value] of Object.entries({ envoyAdmin: ports.envoyAdmin, mongo: ports.mongo, nats: ports.nats, redis: ports.redis, metrics: ports.metrics, ...ports.services })) {
+for (const [name, value] of Object.entries({ envoyAdmin: ports.envoyAdmin, mongo: ports.mongo, nats: ports.nats, redis: ports.redis, metrics: ports.metrics, stripeMock: ports.stripeMock, ...ports.services })) {
   await assertFree(name, value);
 }
 console.log('starting MongoDB-wire server, NATS, Redis, services and Envoy ...');
@@ -85,12 +86,14 @@ shopmesh is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${created} de
   gRPC (same port):   ${e.replace('http://', '')}
   services:           ${SERVICE_MAP.map((s) => `${s.name} 127.0.0.1:${ports.services[s.name]}`).join(', ')}
   metrics:            http://127.0.0.1:${ports.metrics}/metrics
+  stripe-mock:        http://127.0.0.1:${ports.stripeMock} (the Stripe provider talks to it; the sandbox provider takes tok_test_success, tok_test_decline, tok_test_requires_action)
   admin login:        ${adminEmail} / ${adminPassword === 'shopmesh-admin-1' ? adminPassword : '(SHOP_SEED_ADMIN_PASSWORD)'}
 
 Try:
   curl -s ${e}/v1/products?pageSize=3
   curl -s '${e}/v1/search/products?q=mugg'          # typo-tolerant search
   curl -s -X POST ${e}/v1/shipping:quote -d '{"destination":{"countryCode":"DE"},"items":[{"sku":"MUG-ENAMEL-350","quantity":2,"weightGrams":350}],"subtotal":{"currencyCode":"EUR","amountMinor":2980}}'
+  curl -s '${e}/v1/availability?skus=MUG-ENAMEL-350&skus=PEN-BRASS'   # stock, public
   curl -s -X POST ${e}/v1/users -H 'content-type: application/json' \\
        -d '{"email":"ann@example.com","password":"a-long-password","displayName":"Ann"}'
   curl -s -X POST ${e}/v1/oauth/token -d grant_type=password -d username=ann@example.com -d password=a-long-password

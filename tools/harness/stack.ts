@@ -7,6 +7,7 @@ import { SERVICE_MAP } from '../../services/platform/src/service-map.js';
 import { MESH_CLIENT_SCOPES, meshServiceAccountsEnv } from '../../services/platform/src/service-token.js';
 import { freePorts } from './ports.js';
 import { startProcess, stopAll, type ManagedProcess } from './process.js';
+import { localPaymentEnv, startStripeMock } from './stripe-mock.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const TOOLS = join(ROOT, '.tools');
@@ -18,6 +19,8 @@ export interface StackPorts {
   nats: number;
   redis: number;
   metrics: number;
+  /** stripe-mock, which the payment service's Stripe provider talks to locally. */
+  stripeMock: number;
   services: Record<string, number>;
 }
 
@@ -91,10 +94,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       logFile: log('redis'),
       readyLine: /Ready to accept connections/,
     });
-    for (const started of await Promise.allSettled([mongo, nats, redis])) {
+    // Verbose in tests: its log lists every request, which tests count (one PaymentIntent per idempotency key).
+    const stripeMock = startStripeMock({ tools: TOOLS, workDir: o.workDir, port: ports.stripeMock, logFile: log('stripe-mock'), verbose: !o.persistent });
+    for (const started of await Promise.allSettled([mongo, nats, redis, stripeMock])) {
       if (started.status === 'fulfilled') processes.push(started.value.proc);
     }
-    for (const started of await Promise.allSettled([mongo, nats, redis])) if (started.status === 'rejected') throw started.reason;
+    for (const started of await Promise.allSettled([mongo, nats, redis, stripeMock])) if (started.status === 'rejected') throw started.reason;
 
     const edgeUrl = `http://127.0.0.1:${ports.edge}`;
     const env: Record<string, string> = {
@@ -103,6 +108,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       SHOP_REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
       SHOP_JWT_ISSUER: edgeUrl,
       SHOP_EDGE_URL: edgeUrl,
+      ...localPaymentEnv((await stripeMock).url),
     };
     for (const s of SERVICE_MAP) env[s.addrEnv] = `127.0.0.1:${ports.services[s.name]}`;
     // Services that call others do so as service accounts: fresh secrets every start.
@@ -153,9 +159,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 }
 
 async function randomPorts(): Promise<StackPorts> {
-  const [edge, envoyAdmin, mongo, nats, redis, metrics, ...rest] = await freePorts(6 + SERVICE_MAP.length);
+  const [edge, envoyAdmin, mongo, nats, redis, metrics, stripeMock, ...rest] = await freePorts(7 + SERVICE_MAP.length);
   const services = Object.fromEntries(SERVICE_MAP.map((s, i) => [s.name, rest[i]!]));
-  return { edge: edge!, envoyAdmin: envoyAdmin!, mongo: mongo!, nats: nats!, redis: redis!, metrics: metrics!, services };
+  return { edge: edge!, envoyAdmin: envoyAdmin!, mongo: mongo!, nats: nats!, redis: redis!, metrics: metrics!, stripeMock: stripeMock!, services };
 }
 
 function natsBinary(): string {

@@ -19,6 +19,8 @@ export const platformConfigSchema = z.object({
   identityAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50051'),
   catalogAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50052'),
   searchAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50053'),
+  inventoryAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50054'),
+  paymentAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50055'),
   shippingAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50056'),
   cartAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50057'),
   /** Port of the Prometheus /metrics endpoint; 0 disables it. */

@@ -1,21 +1,21 @@
 import { DomainError, Violations } from './errors.js';
 
-/** The etag of a revision, as every resource shows it: `"7"`. */
+/** The etag clients see for a document revision (a quoted number, as HTTP writes them). */
 export const etagOf = (revision: number) => `"${revision}"`;
 
-/** The revision an etag names (strong or weak form); a malformed etag is 400. */
-export function revisionOf(etag: string): number {
+/** The revision an etag names; a malformed etag is a 400 on `etag`. */
+export function revisionOf(etag: string, field = 'etag'): number {
   const match = /^(W\/)?"?(\d+)"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'etag', description: 'must be an etag returned by this API' }]);
+  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', `${field} is malformed`, {}, [{ field, description: 'must be an etag returned by this API' }]);
   return Number(match[2]);
 }
 
-/** The revision a client's etag names, or null when it sent none (an unconditional write). */
-export const expectedRevision = (etag: string): number | null => (etag.trim() === '' ? null : revisionOf(etag));
+/** The revision a client expects, or null when it sent no etag (the server then retries its own read-check-write). */
+export const expectedRevision = (etag: string, field = 'etag'): number | null => (etag.trim() === '' ? null : revisionOf(etag, field));
 
 /**
- * `update_mask` paths (snake_case or lowerCamel) checked against the fields a client
- * may change; with no mask, every allowed field the client set (AIP-134).
+ * AIP-134 update masks: the fields to change, in snake case. Without a mask, the
+ * allowed fields the request sets; a path outside `allowed` is a 400 on update_mask.
  */
 export function maskedFields<F extends string>(paths: readonly string[] | undefined, allowed: readonly F[], isSet: (field: F) => boolean): F[] {
   if (!paths || paths.length === 0) return allowed.filter(isSet);

@@ -47,6 +47,7 @@ describe('redact', () => {
   test('masks bearer tokens, JWT-shaped strings and emails inside free text', () => {
     assert.equal(redact('sent Authorization: Bearer abc.DEF-123_x== upstream'), 'sent Authorization: Bearer [REDACTED] upstream');
     assert.equal(redact(`token was ${JWT} here`), 'token was [REDACTED_JWT] here');
+    assert.equal(redact("Authorization was 'sk_test_abc123', secret whsec_xyz+/="), "Authorization was '[REDACTED_KEY]', secret [REDACTED_KEY]");
     assert.equal(redact('login failed for ann.lee+shop@mail.example.co.uk today'), 'login failed for [REDACTED_EMAIL] today');
   });
 

@@ -17,12 +17,15 @@ const PERSONAL_KEY = /email|phone|address|line\d|postalcode|zip|firstname|lastna
 const BEARER = /\b((?:Bearer|Basic)\s+)[A-Za-z0-9\-_.~+/]+=*/gi;
 const JWT_SHAPE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 const EMAIL_SHAPE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// Payment providers' keys and webhook secrets (Stripe sk_/rk_, whsec_), which their
+// error messages may quote.
+const PROVIDER_KEY_SHAPE = /\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9+/=_-]+/g;
 const MAX_DEPTH = 6;
 
 /** Masks secrets and personal data in any value, including inside free text and stacks. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    return value.replace(BEARER, '$1[REDACTED]').replace(JWT_SHAPE, '[REDACTED_JWT]').replace(EMAIL_SHAPE, '[REDACTED_EMAIL]');
+    return value.replace(BEARER, '$1[REDACTED]').replace(JWT_SHAPE, '[REDACTED_JWT]').replace(EMAIL_SHAPE, '[REDACTED_EMAIL]').replace(PROVIDER_KEY_SHAPE, '[REDACTED_KEY]');
   }
   if (value === null || typeof value !== 'object') return value;
   // Deeper than any log context we write: drop it rather than risk an unmasked secret.

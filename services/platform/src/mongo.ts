@@ -32,3 +32,13 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }
+
+/** A binary field of a `.lean()` document (BSON Binary, not a Buffer) as bytes. */
+export function leanBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v && typeof v === 'object' && 'buffer' in v) {
+    const bin = v as { buffer: unknown; position?: number };
+    if (bin.buffer instanceof Uint8Array) return bin.buffer.subarray(0, bin.position ?? bin.buffer.length);
+  }
+  throw new TypeError('not a binary value');
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodePageToken, encodePageToken, pageSize } from './paging.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodePageToken, encodePageToken, pageNewestFirst, pageSize } from './paging.js';
 import { domainErrorOf } from '../../../tools/testing/domain.js';
 
 
@@ -60,5 +60,29 @@ describe('page tokens', () => {
       assert.equal(err.reason, 'INVALID_PAGE_TOKEN', bad);
       assert.equal(err.code, 'invalid_argument', bad);
     }
+  });
+});
+
+describe('pageNewestFirst', () => {
+  const docs = [3, 2, 1].map((n) => ({ _id: `id${n}`, createdAt: new Date(n * 1000) }));
+  // A stand-in for the store: applies the keyset filter the helper builds.
+  const find = async (filter: Record<string, any>, limit: number) => {
+    const or = filter['$or'] as Array<Record<string, any>> | undefined;
+    const older = (d: (typeof docs)[number]) => !or || d.createdAt < or[0]!['createdAt'].$lt || (d.createdAt.getTime() === or[1]!['createdAt'].getTime() && d._id < or[1]!['_id'].$lt);
+    return docs.filter(older).slice(0, limit);
+  };
+  test('walks every item once, newest first, and the last page has no token', async () => {
+    const seen: string[] = [];
+    let pageToken = '';
+    do {
+      const page = await pageNewestFirst({ filter: {}, pageSize: 2, pageToken, fingerprint: 'q', find });
+      seen.push(...page.items.map((d) => d._id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    assert.deepEqual(seen, ['id3', 'id2', 'id1']);
+  });
+  test('a token from another query is refused', async () => {
+    const first = await pageNewestFirst({ filter: {}, pageSize: 1, pageToken: '', fingerprint: 'q', find });
+    await assert.rejects(pageNewestFirst({ filter: {}, pageSize: 1, pageToken: first.nextPageToken, fingerprint: 'other', find }), (err: { reason?: string }) => err.reason === 'INVALID_PAGE_TOKEN');
   });
 });

@@ -29,3 +29,27 @@ export function decodePageToken(token: string, queryFingerprint: string): Record
     ]);
   }
 }
+
+/**
+ * One page of a list sorted newest first by (createdAt, id) with keyset cursors: the
+ * filter gets "older than the last item of the previous page", `find` fetches one more
+ * than the page to know whether another page exists.
+ */
+export async function pageNewestFirst<T extends { _id: unknown; createdAt: Date }>(o: {
+  filter: Record<string, unknown>;
+  pageSize: number;
+  pageToken: string;
+  fingerprint: string;
+  find: (filter: Record<string, unknown>, limit: number) => Promise<T[]>;
+}): Promise<{ items: T[]; nextPageToken: string }> {
+  const cursor = decodePageToken(o.pageToken, o.fingerprint);
+  const filter = { ...o.filter };
+  if (cursor) {
+    const at = new Date(Number(cursor['t']));
+    filter['$or'] = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(cursor['id']) } }];
+  }
+  const docs = await o.find(filter, o.pageSize + 1);
+  const items = docs.slice(0, o.pageSize);
+  const last = items[items.length - 1];
+  return { items, nextPageToken: docs.length > o.pageSize && last ? encodePageToken({ t: last.createdAt.getTime(), id: String(last._id) }, o.fingerprint) : '' };
+}

@@ -21,7 +21,13 @@ export const PERMISSIONS = [
   'users.manage',
   'reviews.moderate',
   'inventory.manage',
+  // Internal reservations (ReserveStock, Commit/Release/Extend); cart and order hold it
+  // as a service-account scope, admin has it like every permission.
+  'inventory.reservations.write',
   'payments.manage',
+  // Internal payment authorisation at checkout; the order service holds it as a
+  // service-account scope (with payments.manage for capture, void and refund).
+  'payments.authorise',
   'promotions.manage',
   'returns.manage',
   // Shipping zones, methods and rates, shipments and tracking (staff), and creating

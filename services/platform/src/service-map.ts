@@ -7,6 +7,8 @@ export const SERVICE_MAP = [
   { name: 'identity', grpcServices: ['shop.identity.v1.IdentityService'], defaultPort: 50051, addrEnv: 'SHOP_IDENTITY_ADDR' },
   { name: 'catalog', grpcServices: ['shop.catalog.v1.CatalogService'], defaultPort: 50052, addrEnv: 'SHOP_CATALOG_ADDR' },
   { name: 'search', grpcServices: ['shop.search.v1.SearchService'], defaultPort: 50053, addrEnv: 'SHOP_SEARCH_ADDR' },
+  { name: 'inventory', grpcServices: ['shop.inventory.v1.InventoryService'], defaultPort: 50054, addrEnv: 'SHOP_INVENTORY_ADDR' },
+  { name: 'payment', grpcServices: ['shop.payment.v1.PaymentService'], defaultPort: 50055, addrEnv: 'SHOP_PAYMENT_ADDR' },
   { name: 'shipping', grpcServices: ['shop.shipping.v1.ShippingService'], defaultPort: 50056, addrEnv: 'SHOP_SHIPPING_ADDR' },
   { name: 'cart', grpcServices: ['shop.cart.v1.CartService'], defaultPort: 50057, addrEnv: 'SHOP_CART_ADDR' },
 ] as const;

@@ -6,6 +6,7 @@ import { isObjectId } from './messages.js';
 /** Collections hold at most this many products (the proto's limit). */
 export const MAX_COLLECTION_PRODUCTS = 1000;
 
+// AIP-134 masks are the platform's, shared by every service.
 export { maskedFields } from '../../../platform/src/etag.js';
 
 const checkName = (v: Violations, field: string, name: string, max: number) => {

@@ -1,6 +1,7 @@
 import type { User } from '../../../../gen/shop/identity/v1/identity_service.js';
 import { DomainError } from '../../../platform/src/errors.js';
 import { LOST_RACE, writeAtRevision, type ResourceErrors } from '../../../platform/src/resource-errors.js';
+import { revisionOf } from '../../../platform/src/etag.js';
 import { toUserMessage, userFieldAad } from '../api/mapping.js';
 import { parseProfileMask, validateProfileChange, type ProfileChange, type ProfilePatch } from '../domain/profile.js';
 import type { UserDoc } from '../infra/models.js';
@@ -20,12 +21,8 @@ export async function loadAccount(deps: IdentityDeps, userId: string, options: {
   return user;
 }
 
-/** `"7"` or `W/"7"` -> 7; a malformed etag is a 400. */
-export function revisionOf(etag: string): number {
-  const match = /^(W\/)?"?(\d+)"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'etag', description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}
+/** `"7"` or `W/"7"` -> 7; a malformed etag is a 400 (the platform's rule). */
+export { revisionOf };
 
 /** The caller's own account speaks of "your account", not of an id. */
 const ACCOUNT_ERRORS: ResourceErrors = {

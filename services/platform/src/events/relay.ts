@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Model } from 'mongoose';
 import { errorMeta, type Logger } from './logger.js';
 import { publishEvent } from './publish.js';
+import { leanBytes as toBytes } from '../mongo.js';
 
 /**
  * Any mongoose model, whatever its generics: mongoose 9 models with virtuals
@@ -49,15 +50,6 @@ interface LeanDoc {
   outbox?: LeanEntry[];
 }
 
-// `.lean()` hands back BSON Binary rather than Buffer.
-function toBytes(v: unknown): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  if (v && typeof v === 'object' && 'buffer' in v) {
-    const bin = v as { buffer: unknown; position?: number };
-    if (bin.buffer instanceof Uint8Array) return bin.buffer.subarray(0, bin.position ?? bin.buffer.length);
-  }
-  throw new TypeError('outbox entry data is not binary');
-}
 
 function traceHeaders(e: LeanEntry): Record<string, string> {
   const h: Record<string, string> = {};

@@ -55,9 +55,10 @@ export class ShippingMethods {
       throw err;
     }
     this.onWrite();
-    // A zone delete racing this create checked for methods before ours existed: re-check
-    // and take ours back rather than leave it in a deleted zone.
-    if (!(await this.zones.live(fields.zoneId))) {
+    // A zone delete racing this create may have checked for methods before ours
+    // existed: moving the zone's revision makes that delete's write fail (it checks
+    // again and finds ours), and if the zone is already gone we take ours back.
+    if (!(await this.zones.touch(fields.zoneId))) {
       await this.delete(_id.toHexString(), origin).catch(() => undefined);
       throw zoneMissing(fields.zoneId);
     }
@@ -114,6 +115,12 @@ export class ShippingMethods {
         }
         if (result.modifiedCount !== 1) return LOST_RACE;
         this.onWrite();
+        // Moved into a zone being deleted: as in create, the touch makes the delete look
+        // again; if the zone is already gone, the method goes back where it was.
+        if (fields.zoneId !== current.zoneId && !(await this.zones.touch(fields.zoneId))) {
+          await this.methods.updateOne({ _id: id, revision: current.revision + 1 }, { $set: { zoneId: current.zoneId, revision: current.revision + 2 } }, { timestamps: false });
+          throw zoneMissing(fields.zoneId);
+        }
         return toMethodMessage({ ...current, ...fields, revision: current.revision + 1, updatedAt: now });
       },
     });

@@ -32,6 +32,18 @@ export class ShippingZones {
     return this.zones.findOne({ _id: id, deletedAt: null }, { outbox: 0 }).lean<ZoneDoc>().exec();
   }
 
+  /**
+   * Records that a method was just added to a live zone by moving the zone's
+   * revision; false when the zone is gone. A zone delete that checked for methods
+   * before the method existed then loses its conditional write and checks again, so
+   * a zone is never deleted with a method in it.
+   */
+  async touch(id: string): Promise<boolean> {
+    if (!isObjectId(id)) return false;
+    const result = await this.zones.updateOne({ _id: id, deletedAt: null }, { $inc: { revision: 1 } }, { timestamps: false });
+    return result.modifiedCount === 1;
+  }
+
   async create(input: ZoneFields, origin: AuditContext): Promise<ShippingZone> {
     const fields = validateZone(input);
     const _id = new Types.ObjectId();
