@@ -16,6 +16,8 @@ import type { Permission } from './permissions.js';
  */
 export const MESH_CLIENT_SCOPES: Record<string, readonly Permission[]> = {
   cart: ['catalog.prices.read'],
+  // Checkout: freeze carts, hold and commit stock (and put it back on cancel), take payments, ship.
+  order: ['carts.checkout', 'inventory.reservations.write', 'inventory.manage', 'payments.authorise', 'payments.manage', 'fulfilment.manage'],
 };
 
 export const meshClientId = (service: string) => `mesh-${service}`;

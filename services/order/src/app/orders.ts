@@ -106,7 +106,8 @@ export class Orders {
     const cancelled = await this.transition(id, 'cancelled', entryFor('cancelled', 'cancelled', why || 'cancelled', actorOf(ctx)), (order) => [orderEventEntry('cancelled', order)], ctx, { failureReason: why || 'cancelled by request', ...endCheckout });
     // After the state change, so a racing confirmation cannot revive the order; both calls are idempotent.
     if (current.payment.paymentId) await this.payment.void(current.payment.paymentId, `order:${id}:cancel`);
-    await this.stock.release(id);
+    // Held stock is released; stock a confirmed order already took goes back on the shelf.
+    await this.stock.restock(id);
     return cancelled;
   }
 

@@ -20,7 +20,10 @@ export type ReserveOutcome = { ok: true } | { ok: false; skus: string[] };
 export interface StockPort {
   reserve(reservationId: string, lines: ReadonlyArray<{ sku: string; quantity: number }>, expiresInSeconds: number): Promise<ReserveOutcome>;
   commit(reservationId: string): Promise<void>;
+  /** Gives held stock back; a reservation already released or never made is fine. */
   release(reservationId: string): Promise<void>;
+  /** Puts committed (sold) stock back on the shelves it came from: a cancelled confirmed order. Idempotent. */
+  restock(reservationId: string): Promise<void>;
 }
 
 export type AuthoriseOutcome =
@@ -31,5 +34,6 @@ export type AuthoriseOutcome =
 /** The payment service; the idempotency key makes a repeated call return the first result. */
 export interface PaymentPort {
   authorise(o: { idempotencyKey: string; orderId: string; customerId: string; currencyCode: string; amountMinor: number; provider: string; token: string }): Promise<AuthoriseOutcome>;
+  /** Releases an authorisation (or refunds an immediate capture); a failed or voided payment is left alone. */
   void(paymentId: string, idempotencyKey: string): Promise<void>;
 }
