@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Types, type Model } from 'mongoose';
 import type { Cart } from '../../../../gen/shop/cart/v1/cart_service.js';
-import { DomainError, Violations } from '../../../platform/src/errors.js';
+import { DomainError, Violations, toDomainError } from '../../../platform/src/errors.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import type { AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import type { OrderStatusName } from '../domain/status.js';
@@ -264,7 +264,7 @@ export class CheckoutSaga {
       await this.deps.stock.commit(order._id);
     } catch (err) {
       // The hold ran out (a payment that took too long) and the stock went back.
-      if (err instanceof DomainError && err.code === 'failed_precondition') return this.fail(order, 'cancelled', 'RESERVATION_EXPIRED', 'the stock hold expired before the payment was confirmed');
+      if (toDomainError(err).code === 'failed_precondition') return this.fail(order, 'cancelled', 'RESERVATION_EXPIRED', 'the stock hold expired before the payment was confirmed');
       throw err;
     }
     await this.deps.cart.end(order.cartId, order._id, { completed: true, orderId: order._id });

@@ -1,5 +1,5 @@
 import { AdjustmentReason, ReservationState, type InventoryServiceService } from '../../../../gen/shop/inventory/v1/inventory_service.js';
-import { DomainError } from '../../../platform/src/errors.js';
+import { toDomainError } from '../../../platform/src/errors.js';
 import type { ServiceClient } from '../../../platform/src/grpc/client.js';
 import type { ServiceTokenSource } from '../../../platform/src/service-token.js';
 import type { ReserveOutcome, StockPort } from '../app/ports.js';
@@ -20,7 +20,8 @@ export class StockAdapter implements StockPort {
       await this.inventory.reserveStock({ reservationId, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), expiresInSeconds }, await this.auth());
       return { ok: true };
     } catch (err) {
-      if (err instanceof DomainError && err.reason === 'INSUFFICIENT_STOCK') return { ok: false, skus: [err.metadata['sku'] ?? 'an item'] };
+      const failure = toDomainError(err);
+      if (failure.reason === 'INSUFFICIENT_STOCK') return { ok: false, skus: [failure.metadata['sku'] ?? 'an item'] };
       throw err;
     }
   }
@@ -33,8 +34,11 @@ export class StockAdapter implements StockPort {
     try {
       await this.inventory.releaseReservation({ reservationId }, await this.auth());
     } catch (err) {
-      // Nothing was ever reserved under this id (the reservation failed): nothing to give back.
-      if (err instanceof DomainError && err.reason === 'RESERVATION_NOT_FOUND') return;
+      // Nothing is held under this id (never reserved, the reservation failed, or it was
+      // released already): nothing to give back. A committed one is a real conflict.
+      const failure = toDomainError(err);
+      if (failure.reason === 'RESERVATION_NOT_FOUND') return;
+      if (failure.reason === 'RESERVATION_NOT_ACTIVE' && failure.metadata['state'] !== 'committed') return;
       throw err;
     }
   }
