@@ -1,6 +1,8 @@
+import { cartService } from './cart/src/service.js';
 import { catalogService } from './catalog/src/service.js';
 import { identityService } from './identity/src/service.js';
 import { inventoryService } from './inventory/src/service.js';
+import { orderService } from './order/src/service.js';
 import { paymentService } from './payment/src/service.js';
 import { searchService } from './search/src/service.js';
 import { shippingService } from './shipping/src/service.js';
@@ -10,7 +12,7 @@ import { serveUntilSignalled, type ServiceModule } from './platform/src/runtime.
  * Every domain service, in start order (identity first: the others verify its tokens;
  * search after catalog, whose list its first index build reads).
  */
-export const ALL_SERVICES: ServiceModule[] = [identityService, catalogService, inventoryService, searchService, paymentService, shippingService];
+export const ALL_SERVICES: ServiceModule[] = [identityService, catalogService, inventoryService, searchService, paymentService, shippingService, cartService, orderService];
 
 /** Picks services by name; "all" (or nothing) means every one, in one process. */
 export function selectServices(names: string[]): ServiceModule[] {

@@ -102,6 +102,9 @@ if (!unitOnly && integrationFiles.length > 0) {
       SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
       ...TOKEN_TEST_SETTINGS,
       ...SHIPPING_TEST_SETTINGS,
+      // Abandoned carts are reported after seconds, not an hour.
+      SHOP_CART_ABANDON_AFTER_SECONDS: '3',
+      SHOP_CART_ABANDON_SWEEP_SECONDS: '1',
     },
   });
   process.stdout.write(`stack up in ${Date.now() - started} ms at ${stack.edgeUrl} (logs: ${workDir})\n`);

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { renderEnvoyConfig } from '../../envoy/render.js';
 import { SERVICE_MAP } from '../../services/platform/src/service-map.js';
+import { MESH_CLIENT_SCOPES, meshServiceAccountsEnv } from '../../services/platform/src/service-token.js';
 import { freePorts } from './ports.js';
 import { startProcess, stopAll, type ManagedProcess } from './process.js';
 import { localPaymentEnv, startStripeMock } from './stripe-mock.js';
@@ -109,6 +111,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...localPaymentEnv((await stripeMock).url),
     };
     for (const s of SERVICE_MAP) env[s.addrEnv] = `127.0.0.1:${ports.services[s.name]}`;
+    // Services that call others do so as service accounts: fresh secrets every start.
+    Object.assign(env, meshServiceAccountsEnv(Object.fromEntries(Object.keys(MESH_CLIENT_SCOPES).map((s) => [s, randomBytes(32).toString('base64url')]))));
 
     if (o.mesh) {
       const mesh = await startProcess({

@@ -22,6 +22,8 @@ export const platformConfigSchema = z.object({
   inventoryAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50054'),
   paymentAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50055'),
   shippingAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50056'),
+  orderAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50058'),
+  cartAddr: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:50057'),
   /** Port of the Prometheus /metrics endpoint; 0 disables it. */
   metricsPort: z.coerce.number().int().min(0).max(65535).default(0),
   jwtIssuer: z.string().url().default('http://127.0.0.1:8080'),

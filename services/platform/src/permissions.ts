@@ -37,6 +37,10 @@ export const PERMISSIONS = [
   'audit.read',
   'keys.rotate',
   'tokens.introspect',
+  // Tax rules carts and orders apply (staff who run the shop's money side).
+  'tax.manage',
+  // Internal: freezing and closing carts for checkout; the order service's scope.
+  'carts.checkout',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -69,7 +73,7 @@ export const ROLE_PERMISSIONS: { readonly [R in Role]: readonly Permission[] } =
   customer: [],
   support: ['users.read', 'orders.read', 'returns.manage', 'reviews.moderate'],
   catalog_manager: ['catalog.products.write', 'catalog.products.read_unpublished', 'inventory.manage', 'promotions.manage', 'reviews.moderate'],
-  order_manager: ['orders.read', 'orders.manage', 'returns.manage', 'fulfilment.manage', 'payments.manage', 'inventory.manage', 'users.read'],
+  order_manager: ['orders.read', 'orders.manage', 'returns.manage', 'fulfilment.manage', 'payments.manage', 'inventory.manage', 'users.read', 'tax.manage'],
   admin: PERMISSIONS,
 };
 

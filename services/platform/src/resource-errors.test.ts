@@ -42,3 +42,4 @@ describe('writeAtRevision', () => {
     await assert.rejects(writeAtRevision({ id: 'b1', expectedRevision: null, errors, load: async () => doc(1), attempt: async () => LOST_RACE }), { reason: 'CONCURRENT_UPDATES' });
   });
 });
+

@@ -55,3 +55,4 @@ export async function writeAtRevision<D extends { revision: number }, R>(o: {
   }
   throw o.errors.busy(o.id);
 }
+

@@ -10,6 +10,8 @@ export const SERVICE_MAP = [
   { name: 'inventory', grpcServices: ['shop.inventory.v1.InventoryService'], defaultPort: 50054, addrEnv: 'SHOP_INVENTORY_ADDR' },
   { name: 'payment', grpcServices: ['shop.payment.v1.PaymentService'], defaultPort: 50055, addrEnv: 'SHOP_PAYMENT_ADDR' },
   { name: 'shipping', grpcServices: ['shop.shipping.v1.ShippingService'], defaultPort: 50056, addrEnv: 'SHOP_SHIPPING_ADDR' },
+  { name: 'cart', grpcServices: ['shop.cart.v1.CartService'], defaultPort: 50057, addrEnv: 'SHOP_CART_ADDR' },
+  { name: 'order', grpcServices: ['shop.order.v1.OrderService'], defaultPort: 50058, addrEnv: 'SHOP_ORDER_ADDR' },
 ] as const;
 
 export type ServiceName = (typeof SERVICE_MAP)[number]['name'];

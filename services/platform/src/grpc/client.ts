@@ -68,6 +68,8 @@ export function createServiceClient<D extends UnaryServiceDefinition>(definition
 
   for (const key of Object.keys(definition)) {
     const method = definition[key]!;
+    // Streaming methods are called with grpc-js directly; the policies here are per request.
+    if (method.responseStream) continue;
     const retryable = idempotent.has(key);
     client[key] = (req: unknown, call: CallOptions = {}) =>
       // A client span per call; its context is what travels on as traceparent.

@@ -38,8 +38,30 @@ export interface UnaryMethod<Req, Res> {
   responseDeserialize(value: Buffer): Res;
 }
 
+/** The grpc-js shape of one server-streaming method (one request, a stream of responses). */
+export interface ServerStreamMethod<Req, Res> {
+  readonly path: string;
+  readonly requestStream: false;
+  readonly responseStream: true;
+  requestSerialize(value: Req): Buffer;
+  requestDeserialize(value: Buffer): Req;
+  responseSerialize(value: Res): Buffer;
+  responseDeserialize(value: Buffer): Res;
+}
+
+/** Where a streaming handler writes; `signal` aborts when the client goes away. */
+export interface ResponseStream<Res> {
+  send(message: Res): void;
+  readonly signal: AbortSignal;
+}
+
+/** A server-streaming RPC as domain code writes it: resolves when the stream should end. */
+export type StreamHandler<Req, Res> = (req: Req, ctx: CallContext, stream: ResponseStream<Res>) => Promise<void>;
+
 export type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
 export type ResponseOf<M> = M extends UnaryMethod<unknown, infer Res> ? Res : never;
 
 /** Handlers for every method of a generated service definition, typed from it. */
-export type ServiceHandlers<D> = { [K in keyof D]: UnaryHandler<RequestOf<D[K]>, ResponseOf<D[K]>> };
+export type ServiceHandlers<D> = {
+  [K in keyof D]: D[K] extends ServerStreamMethod<infer Req, infer Res> ? StreamHandler<Req, Res> : UnaryHandler<RequestOf<D[K]>, ResponseOf<D[K]>>;
+};

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { toDomainError, toServiceError } from '../errors.js';
 import { isAccessRule, type AccessRule, type TokenVerifier } from '../auth.js';
 import type { Logger } from '../logger.js';
 import { addReflection } from './reflection.js';
 import { authenticate, chain, clientIpOf, observe, requestIdOf, tracing, userAgentOf } from './interceptors.js';
-import type { CallContext, Interceptor, ServiceHandlers, UnaryHandler, UnaryMethod } from './context.js';
+import type { CallContext, Interceptor, ServerStreamMethod, ServiceHandlers, StreamHandler, UnaryHandler, UnaryMethod } from './context.js';
 
-/** A generated service definition whose methods are all unary. */
-export type UnaryServiceDefinition = Record<string, UnaryMethod<any, any>>;
+/** A generated service definition whose methods are unary or server-streaming. */
+export type UnaryServiceDefinition = Record<string, UnaryMethod<any, any> | ServerStreamMethod<any, any>>;
 
 /** An access rule for every method of a service definition; the types let none be missing. */
 export type AccessTable<D> = { readonly [K in keyof D]: AccessRule };
@@ -62,10 +62,9 @@ export class GrpcHost {
     const interceptors = [tracing, observe, authenticate(this.options.verifier, rules), ...(this.options.interceptors ?? [])];
     for (const key of Object.keys(registration.definition)) {
       const method = registration.definition[key]!;
-      const handler = chain(registration.handlers[key as keyof D] as UnaryHandler<unknown, unknown>, interceptors);
-      impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const contextOf = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): CallContext => {
         const requestId = requestIdOf(call.metadata);
-        const ctx: CallContext = {
+        return {
           method: method.path,
           requestId,
           metadata: call.metadata,
@@ -75,7 +74,14 @@ export class GrpcHost {
           caller: null,
           logger: this.options.logger.child({ request_id: requestId }),
         };
-        handler(call.request, ctx).then(
+      };
+      if (method.responseStream) {
+        impl[key] = this.streaming(registration.handlers[key as keyof D] as StreamHandler<unknown, unknown>, interceptors, contextOf);
+        continue;
+      }
+      const handler = chain(registration.handlers[key as keyof D] as UnaryHandler<unknown, unknown>, interceptors);
+      impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        handler(call.request, contextOf(call)).then(
           (response) => callback(null, response),
           (err: unknown) => callback(toServiceError(toDomainError(err))),
         );
@@ -85,6 +91,34 @@ export class GrpcHost {
     const serviceName = Object.values(registration.definition)[0]!.path.split('/')[1]!;
     this.serviceNames.push(serviceName);
     return this;
+  }
+
+  /**
+   * A server-streaming method under the same interceptors as unary ones (auth, access
+   * rules, tracing, logs and metrics see one call lasting the whole stream). The
+   * handler's signal aborts when the client cancels or goes away.
+   */
+  private streaming(
+    handler: StreamHandler<unknown, unknown>,
+    interceptors: Interceptor[],
+    contextOf: (call: ServerWritableStream<unknown, unknown>) => CallContext,
+  ): (call: ServerWritableStream<unknown, unknown>) => void {
+    return (call) => {
+      const aborted = new AbortController();
+      call.on('cancelled', () => aborted.abort());
+      call.on('close', () => aborted.abort());
+      const run = chain(async (req: unknown, ctx: CallContext) => {
+        await handler(req, ctx, { send: (message) => void call.write(message), signal: aborted.signal });
+        return null;
+      }, interceptors);
+      run(call.request, contextOf(call)).then(
+        () => call.end(),
+        (err: unknown) => {
+          if (aborted.signal.aborted) return;
+          call.emit('error', toServiceError(toDomainError(err)));
+        },
+      );
+    };
   }
 
   /** Binds and starts serving; port 0 picks a free port. Returns the bound port. */
@@ -118,7 +152,7 @@ export class GrpcHost {
   }
 }
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
+function deadlineOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): Date | undefined {
   const deadline = call.getDeadline();
   if (deadline instanceof Date) return deadline;
   return Number.isFinite(deadline) ? new Date(deadline) : undefined;

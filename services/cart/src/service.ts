@@ -1,0 +1,81 @@
+import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
+import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
+import { loadConfig } from '../../platform/src/config.js';
+import { domainStream } from '../../platform/src/events/index.js';
+import { createServiceClient } from '../../platform/src/grpc/client.js';
+import { defineService } from '../../platform/src/runtime.js';
+import { meshTokenSource } from '../../platform/src/service-token.js';
+import { cartHandlers } from './api/handlers.js';
+import { wishlistHandlers } from './api/wishlist-handlers.js';
+import { startAbandonedCartSweeper } from './app/abandoned-carts.js';
+import { Carts } from './app/carts.js';
+import { Wishlists } from './app/wishlists.js';
+import { TaxRules } from './app/tax-rules.js';
+import { cartConfigSchema } from './config.js';
+import { CartStore } from './infra/cart-store.js';
+import { CatalogGateway } from './infra/catalog-gateway.js';
+import { taxRuleModel } from './infra/tax-rules.js';
+import { wishlistModel } from './infra/wishlists.js';
+
+/** Cart: shopping carts in Redis, priced live from the catalog, with tax rules; and wishlists. */
+export const cartService = defineService({
+  name: 'cart',
+  definition: CartServiceService,
+  // Cart methods are public: who may use a cart is decided per cart (its customer's
+  // token or the guest cart's token), in the use cases.
+  access: {
+    createCart: PUBLIC,
+    getCart: PUBLIC,
+    updateCart: PUBLIC,
+    addLine: PUBLIC,
+    updateLine: PUBLIC,
+    removeLine: PUBLIC,
+    mergeCart: PUBLIC,
+    beginCheckout: requires('carts.checkout'),
+    endCheckout: requires('carts.checkout'),
+    createTaxRule: requires('tax.manage'),
+    listTaxRules: requires('tax.manage'),
+    deleteTaxRule: requires('tax.manage'),
+    // Wishlists are the signed-in customer's own; a shared one is read by its link token.
+    createWishlist: SELF,
+    listWishlists: SELF,
+    getWishlist: SELF,
+    updateWishlist: SELF,
+    deleteWishlist: SELF,
+    addWishlistItem: SELF,
+    removeWishlistItem: SELF,
+    moveWishlistItemToCart: SELF,
+    shareWishlist: SELF,
+    unshareWishlist: SELF,
+    getSharedWishlist: PUBLIC,
+  },
+  streams: [domainStream('cart')],
+  address: (config) => config.cartAddr,
+  async start({ config, db, redis, env, nats, logger }) {
+    const own = loadConfig(cartConfigSchema, env);
+    const tokens = meshTokenSource('cart', env, config.identityAddr);
+    const catalog = createServiceClient(CatalogServiceService, { name: 'catalog', address: config.catalogAddr, idempotent: ['lookupVariants', 'selectPrices'] });
+    const taxModel = taxRuleModel(db);
+    await taxModel.createIndexes();
+    const taxRules = new TaxRules(taxModel);
+    const catalogPort = new CatalogGateway(catalog, tokens.source);
+    const wishlistDocs = wishlistModel(db);
+    await wishlistDocs.createIndexes();
+    const store = new CartStore(redis, own.cartTtlSeconds);
+    const carts = new Carts(store, catalogPort, taxRules.rateFor, {
+      maxLineQuantity: own.cartMaxLineQuantity,
+      maxLines: own.cartMaxLines,
+      maxCartQuantity: own.cartMaxQuantity,
+    });
+    const sweeper = startAbandonedCartSweeper({ store, carts, js: nats.js, logger, abandonAfterMs: own.cartAbandonAfterSeconds * 1000, intervalMs: own.cartAbandonSweepSeconds * 1000 });
+    return {
+      handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts)) },
+      stop: async () => {
+        await sweeper.stop();
+        catalog.close();
+        tokens.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,39 @@
+import type { Cart } from '../../../../gen/shop/cart/v1/cart_service.js';
+
+/** Proof that the caller may check a cart out: the customer, or the guest cart's token. */
+export interface CartProof {
+  customerId: string | null;
+  cartToken: string;
+}
+
+/** The cart service's checkout hold. */
+export interface CartPort {
+  /** Freezes the cart for this checkout and returns it priced; repeating it is harmless. */
+  begin(cartId: string, checkoutId: string, proof: CartProof): Promise<Cart>;
+  /** Completed closes the cart; otherwise it opens again. Idempotent. */
+  end(cartId: string, checkoutId: string, outcome: { completed: boolean; orderId: string }): Promise<void>;
+}
+
+export type ReserveOutcome = { ok: true } | { ok: false; skus: string[] };
+
+/** Inventory reservations, keyed by the order id (every call is idempotent). */
+export interface StockPort {
+  reserve(reservationId: string, lines: ReadonlyArray<{ sku: string; quantity: number }>, expiresInSeconds: number): Promise<ReserveOutcome>;
+  commit(reservationId: string): Promise<void>;
+  /** Gives held stock back; a reservation already released or never made is fine. */
+  release(reservationId: string): Promise<void>;
+  /** Puts committed (sold) stock back on the shelves it came from: a cancelled confirmed order. Idempotent. */
+  restock(reservationId: string): Promise<void>;
+}
+
+export type AuthoriseOutcome =
+  | { status: 'authorised'; paymentId: string }
+  | { status: 'requires_action'; paymentId: string; actionUrl: string }
+  | { status: 'failed'; paymentId: string; reason: string };
+
+/** The payment service; the idempotency key makes a repeated call return the first result. */
+export interface PaymentPort {
+  authorise(o: { idempotencyKey: string; orderId: string; customerId: string; currencyCode: string; amountMinor: number; provider: string; token: string }): Promise<AuthoriseOutcome>;
+  /** Releases an authorisation (or refunds an immediate capture); a failed or voided payment is left alone. */
+  void(paymentId: string, idempotencyKey: string): Promise<void>;
+}
