@@ -236,3 +236,52 @@ describe('orders after checkout', () => {
     assert.equal((await api('GET', '/v1/admin/orders', { token: customer.token })).status, 403);
   });
 });
+
+describe('fulfilment', () => {
+  async function orderStatus(id: string, want: string): Promise<any> {
+    const deadline = Date.now() + 15_000;
+    let order: any;
+    while (Date.now() < deadline) {
+      order = (await api('GET', `/v1/orders/${id}`, { token: await admin() })).body;
+      if (order.status === want) return order;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`order ${id} stayed ${order?.status}, wanted ${want}`);
+  }
+
+  test('from a confirmed order to delivered: partial shipment, the rest, delivery; the payment is captured at the first', async () => {
+    const mug = await stockedProduct(5);
+    const pot = await stockedProduct(5);
+    const cart = await guestCart([[mug, 2], [pot, 1]]);
+    const order = (await checkout(cart.id, cart.headers)).body;
+    assert.equal(order.status, 'ORDER_STATUS_CONFIRMED');
+    const mugLine = order.lines.find((l: any) => l.sku === mug).id;
+
+    const firstRequest = { lines: [{ lineId: mugLine, quantity: 1 }], warehouseId, carrierName: 'other', trackingNumber: `TRK-${randomUUID().slice(0, 8).toUpperCase()}`, requestId: 'first' };
+    const first = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: firstRequest });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const payment = await api('GET', `/v1/payments/${order.paymentId}`, { token: await admin() });
+    assert.equal(payment.body.state, 'PAYMENT_STATE_CAPTURED', 'captured when the first parcel leaves');
+    const partly = await orderStatus(order.id, 'ORDER_STATUS_PARTIALLY_SHIPPED');
+    assert.equal(partly.lines.find((l: any) => l.id === mugLine).shippedQuantity, 1);
+    const repeat = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: firstRequest });
+    assert.equal(repeat.body.shipmentId, first.body.shipmentId, 'a retried ship request makes no second shipment');
+
+    const rest = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: { warehouseId, carrierName: 'other', trackingNumber: `TRK-${randomUUID().slice(0, 8).toUpperCase()}`, requestId: 'rest' } });
+    assert.equal(rest.status, 200, JSON.stringify(rest.body));
+    await orderStatus(order.id, 'ORDER_STATUS_SHIPPED');
+    const cancel = await api('POST', `/v1/orders/${order.id}:cancel`, { token: await admin(), json: {} });
+    assert.equal(errorReason(cancel.body), 'ILLEGAL_ORDER_TRANSITION', 'a shipped order cannot be cancelled');
+
+    for (const shipmentId of [first.body.shipmentId, rest.body.shipmentId]) {
+      for (const status of ['SHIPMENT_STATUS_IN_TRANSIT', 'SHIPMENT_STATUS_DELIVERED']) {
+        const res = await api('POST', `/v1/shipments/${shipmentId}/tracking-events`, { token: await admin(), json: { status, location: 'Amsterdam' } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+      }
+    }
+    const delivered = await orderStatus(order.id, 'ORDER_STATUS_DELIVERED');
+    assert.deepEqual(delivered.timeline.map((t: any) => t.event).filter((e: string) => ['partially_shipped', 'shipped', 'delivered'].includes(e)), ['partially_shipped', 'shipped', 'delivered']);
+    const found = await api('POST', '/v1/orders:lookup', { json: { number: order.number, email: cart.email } });
+    assert.equal(found.body.status, 'ORDER_STATUS_DELIVERED', 'the guest sees it delivered');
+  });
+});
