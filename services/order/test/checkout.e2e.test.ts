@@ -2,55 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import Stripe from 'stripe';
-import { admin, api, errorReason, newCustomer, uniqueSku } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, newCustomer } from '../../../tools/testing/edge.js';
+import { ADDRESS, SUCCESS, available, checkout, guestCart, orderWarehouse, stockedProduct } from './helpers.js';
 
 const signer = new Stripe('sk_test_signing_only');
-const eur = (amountMinor: number) => ({ currencyCode: 'EUR', amountMinor });
-const ADDRESS = { fullName: 'Ann Example', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
-const SUCCESS = { provider: 'test', token: 'tok_test_success' };
-
 let warehouseId = '';
-
-async function staff(method: string, path: string, json?: unknown) {
-  const res = await api(method, path, { token: await admin(), ...(json === undefined ? {} : { json }) });
-  assert.ok(res.status === 200, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** An active product priced in EUR with `units` in stock. */
-async function stockedProduct(units: number, amountMinor = 1500): Promise<string> {
-  const sku = uniqueSku('ORD');
-  await staff('POST', '/v1/products', { name: `Teapot ${sku}`, sku, price: eur(amountMinor), status: 'PRODUCT_STATUS_ACTIVE' });
-  if (units > 0) await staff('POST', '/v1/stock-adjustments', { sku, warehouseId, quantityDelta: units, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `test:${sku}` });
-  return sku;
-}
-
-async function available(sku: string): Promise<number> {
-  const res = await api('GET', `/v1/availability?skus=${sku}`);
-  return Number(res.body.items?.[0]?.available ?? res.body.availability?.[0]?.available ?? 0);
-}
-
-/** A ready-to-check-out guest cart: lines, email and address. */
-async function guestCart(lines: Array<[string, number]>, email = `guest-${randomUUID().slice(0, 8)}@example.com`) {
-  const created = await api('POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
-  const headers = { 'x-cart-token': created.body.cartToken };
-  for (const [sku, quantity] of lines) {
-    const res = await api('POST', `/v1/carts/${created.body.id}/lines`, { headers, json: { sku, quantity } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-  }
-  await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email, shippingAddress: ADDRESS } });
-  return { id: created.body.id as string, headers, email };
-}
-
-function checkout(cartId: string, headers: Record<string, string>, payment = SUCCESS, idempotencyKey: string = randomUUID(), token?: string) {
-  return api('POST', `/v1/carts/${cartId}:checkout`, { headers, ...(token ? { token } : {}), json: { idempotencyKey, payment } });
-}
-
 before(async () => {
-  const list = await api('GET', '/v1/warehouses?pageSize=200', { token: await admin() });
-  const existing = (list.body.warehouses ?? []).find((w: { code: string }) => w.code === 'ORDER-TESTS');
-  warehouseId = existing?.id ?? (await staff('POST', '/v1/warehouses', { code: 'ORDER-TESTS', name: 'Order tests', priority: 5 })).id;
+  warehouseId = await orderWarehouse();
 });
+
 
 describe('checkout through the edge', () => {
   test('a guest checks out: the order is confirmed, stock taken, the cart closed, the order found by number and email', async () => {
