@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import Stripe from 'stripe';
 import { admin, api, errorReason, newCustomer } from '../../../tools/testing/edge.js';
-import { ADDRESS, SUCCESS, available, checkout, guestCart, orderWarehouse, stockedProduct } from './helpers.js';
+import { ADDRESS, SUCCESS, available, checkout, guestCart, orderWarehouse, stockedProduct, testShippingMethod } from './helpers.js';
 
 const signer = new Stripe('sk_test_signing_only');
 let warehouseId = '';
@@ -22,7 +22,8 @@ describe('checkout through the edge', () => {
     assert.equal(order.status, 'ORDER_STATUS_CONFIRMED');
     assert.match(order.number, /^SM-[2-9A-HJ-NP-Z]{8}$/);
     assert.deepEqual(order.lines.map((l: any) => [l.sku, l.quantity, Number(l.unitPrice.amountMinor)]), [[sku, 2, 1250]]);
-    assert.equal(Number(order.totals.grandTotal.amountMinor), 2500);
+    assert.equal(Number(order.totals.shipping.amountMinor), 495);
+    assert.equal(Number(order.totals.grandTotal.amountMinor), 2500 + 495);
     assert.equal(order.email, cart.email);
     assert.deepEqual(order.timeline.map((t: any) => t.event), ['placed', 'stock_reserved', 'payment_authorised', 'confirmed']);
     assert.equal(await available(sku), 8);
@@ -41,7 +42,7 @@ describe('checkout through the edge', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 1 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const res = await checkout(cart.body.id, {}, SUCCESS, randomUUID(), ann.token);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.customerId, ann.id);
@@ -77,7 +78,7 @@ describe('checkout through the edge', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 3 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const key = randomUUID();
     const declined = await checkout(cart.body.id, {}, { provider: 'test', token: 'tok_test_decline' }, key, ann.token);
     assert.equal(declined.status, 400, JSON.stringify(declined.body));
@@ -162,7 +163,7 @@ describe('orders after checkout', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 2 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const placed = await checkout(cart.body.id, {}, SUCCESS, randomUUID(), ann.token);
     assert.equal(await available(sku), 1);
     const cancelled = await api('POST', `/v1/orders/${placed.body.id}:cancel`, { token: ann.token, json: { reason: 'changed my mind' } });
@@ -184,7 +185,7 @@ describe('orders after checkout', () => {
     const placed = (await checkout(cart.id, cart.headers)).body;
     const found = await api('GET', `/v1/admin/orders?email=${encodeURIComponent(cart.email)}`, { token: await admin() });
     assert.deepEqual(found.body.orders.map((o: any) => o.id), [placed.id]);
-    const byTotal = await api('GET', `/v1/admin/orders?number=${placed.number}&minTotal=1500&maxTotal=1500&currencyCode=EUR`, { token: await admin() });
+    const byTotal = await api('GET', `/v1/admin/orders?number=${placed.number}&minTotal=1995&maxTotal=1995&currencyCode=EUR`, { token: await admin() });
     assert.equal(byTotal.body.orders.length, 1);
     const processing = await api('POST', `/v1/orders/${placed.id}:markProcessing`, { token: await admin(), json: {} });
     assert.equal(processing.body.status, 'ORDER_STATUS_PROCESSING');

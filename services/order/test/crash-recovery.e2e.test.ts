@@ -8,6 +8,7 @@ import { OrderServiceService } from '../../../gen/shop/order/v1/order_service.js
 import { freePort } from '../../../tools/harness/ports.js';
 import { ROOT } from '../../../tools/harness/stack.js';
 import { admin, api, uniqueSku } from '../../../tools/testing/edge.js';
+import { testShippingMethod } from './helpers.js';
 
 const ADDRESS = { fullName: 'Cy Crash', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
 
@@ -45,7 +46,7 @@ test('an order process killed after reserving stock and before payment: the chec
   const cartToken = created.body.cartToken as string;
   const headers = { 'x-cart-token': cartToken };
   await api('POST', `/v1/carts/${created.body.id}/lines`, { headers, json: { sku, quantity: 2 } });
-  await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email: 'cy@example.com', shippingAddress: ADDRESS } });
+  await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email: 'cy@example.com', shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
 
   const crashing = await startCrashingOrderService('reserved');
   const client = new Client(crashing.address, credentials.createInsecure());

@@ -8,6 +8,21 @@ export const ADDRESS = { fullName: 'Ann Example', line1: 'Damrak 1', city: 'Amst
 export const SUCCESS = { provider: 'test', token: 'tok_test_success' };
 
 let warehouseId = '';
+let methodId = '';
+
+/** A flat-rate shipping method to NL for the order tests (zone and method created once per stack). */
+export async function testShippingMethod(): Promise<string> {
+  if (methodId) return methodId;
+  const token = await admin();
+  const zoneName = 'Order tests: NL';
+  await api('POST', '/v1/shipping-zones', { token, json: { name: zoneName, countryCodes: ['NL'] } });
+  const zones = await api('GET', '/v1/shipping-zones?pageSize=200', { token });
+  const zone = zones.body.zones.find((z: { name: string }) => z.name === zoneName);
+  const methods = await api('GET', `/v1/shipping-methods?zoneId=${zone.id}`, { token });
+  methodId = methods.body.methods?.[0]?.id
+    ?? (await staff('POST', '/v1/shipping-methods', { zoneId: zone.id, name: 'Flat NL', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', rates: [{ currencyCode: 'EUR', amountMinor: 495 }], minBusinessDays: 1, maxBusinessDays: 3, active: true })).id;
+  return methodId;
+}
 
 /** The order tests' warehouse (created once per stack). */
 export async function orderWarehouse(): Promise<string> {
@@ -45,7 +60,8 @@ export async function guestCart(lines: Array<[string, number]>, email = `guest-$
     const res = await api('POST', `/v1/carts/${created.body.id}/lines`, { headers, json: { sku, quantity } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
   }
-  await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email, shippingAddress: ADDRESS } });
+  const ready = await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
+  assert.equal(ready.status, 200, JSON.stringify(ready.body));
   return { id: created.body.id as string, headers, email };
 }
 

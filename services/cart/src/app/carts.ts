@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DomainError, Violations } from '../../../platform/src/errors.js';
+import { DomainError, Violations, toDomainError } from '../../../platform/src/errors.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import { validateAddress, type AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
@@ -9,7 +9,7 @@ import {
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
 import { priceCart, type PricedCart, type TaxRateLookup } from './priced-cart.js';
-import type { CatalogPort } from './ports.js';
+import type { CatalogPort, ShippingOptionQuote, ShippingQuotes } from './ports.js';
 
 const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const CART_ERRORS = resourceErrors('cart');
@@ -43,6 +43,7 @@ export class Carts {
     private readonly store: CartStore,
     private readonly catalog: CatalogPort,
     private readonly taxRate: TaxRateLookup,
+    private readonly shipping: ShippingQuotes | null,
     private readonly limits: CartLimits,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -103,8 +104,18 @@ export class Carts {
     return this.change(id, ctx, (current) => ({ ...current, lines: setQuantity(current, lineId, 0, this.limits) }));
   }
 
+  /** The shipping methods that can take the cart to its address, cheapest first. */
+  async shippingOptions(id: string, ctx: CallContext): Promise<ShippingOptionQuote[]> {
+    const cart = await this.load(id, ctx);
+    if (!cart.shippingAddress) throw new DomainError('failed_precondition', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address on the cart first', { cart_id: id }, [{ field: 'shipping_address', description: 'is required for shipping options' }]);
+    const priced = await priceCart(cart, this.catalog, this.taxRate, null, ctx);
+    if (!priced.parcel || !this.shipping) return [];
+    return this.shipping.quote(priced.parcel, '', ctx);
+  }
+
   async updateDetails(id: string, patch: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
     const set = validateDetails(patch);
+    if (set.values.shippingMethodId) await this.assertShippable(id, set, ctx);
     return this.change(id, ctx, (current) => {
       const next: CartDoc = { ...current, ...set.values };
       for (const key of set.cleared) delete next[key];
@@ -200,6 +211,23 @@ export class Carts {
     }, { checkoutStep: true });
   }
 
+  /** A chosen shipping method must serve the cart's (new or current) address. */
+  private async assertShippable(id: string, set: { values: Partial<CartDoc>; cleared: string[] }, ctx: CallContext): Promise<void> {
+    const cart = await this.load(id, ctx);
+    const address = set.values.shippingAddress ?? (set.cleared.includes('shippingAddress') ? undefined : cart.shippingAddress);
+    const field = [{ field: 'shipping_method_id', description: '' }];
+    if (!address) throw new DomainError('invalid_argument', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address before choosing a shipping method', {}, [{ ...field[0]!, description: 'needs a shipping address on the cart' }]);
+    const priced = await priceCart({ ...cart, shippingAddress: address, shippingMethodId: undefined }, this.catalog, this.taxRate, null, ctx);
+    if (!priced.parcel || !this.shipping) return;
+    try {
+      await this.shipping.quote(priced.parcel, set.values.shippingMethodId, ctx);
+    } catch (err) {
+      const failure = toDomainError(err);
+      if (failure.code === 'unavailable' || failure.code === 'internal' || failure.code === 'deadline_exceeded') throw failure;
+      throw new DomainError('invalid_argument', 'SHIPPING_METHOD_UNAVAILABLE', failure.message, {}, [{ ...field[0]!, description: `cannot ship this cart: ${failure.message}` }]);
+    }
+  }
+
   private async assertSellable(currencyCode: string, sku: string, ctx: CallContext): Promise<void> {
     const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx)]);
     const found = info.get(sku);
@@ -210,11 +238,11 @@ export class Carts {
 
   /** Prices a cart without a caller (events, sweepers). */
   async priceForEvent(cart: CartDoc): Promise<PricedCart> {
-    return priceCart(cart, this.catalog, this.taxRate);
+    return priceCart(cart, this.catalog, this.taxRate, this.shipping);
   }
 
   private async answer(cart: CartDoc, ctx: CallContext | undefined): Promise<CartAnswer> {
-    const [priced, ttl] = await Promise.all([priceCart(cart, this.catalog, this.taxRate, ctx), this.store.ttl(cart.id)]);
+    const [priced, ttl] = await Promise.all([priceCart(cart, this.catalog, this.taxRate, this.shipping, ctx), this.store.ttl(cart.id)]);
     return { priced, expiresInSeconds: Math.max(ttl, 0) };
   }
 }

@@ -353,6 +353,8 @@ function orderability(cart: Cart): Array<{ field: string; description: string }>
   }
   if (!cart.email) problems.push({ field: 'email', description: 'the cart needs a contact email' });
   if (!address(cart.shippingAddress)) problems.push({ field: 'shipping_address', description: 'the cart needs a shipping address' });
+  else if (!cart.shippingMethodId) problems.push({ field: 'shipping_method_id', description: 'choose a shipping method (GET /v1/carts/{id}/shipping-options)' });
+  else if (cart.shippingIssue) problems.push({ field: 'shipping_method_id', description: cart.shippingIssue });
   return problems;
 }
 
