@@ -1,5 +1,6 @@
 import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { InventoryServiceService } from '../../../gen/shop/inventory/v1/inventory_service.js';
 import { ShippingServiceService } from '../../../gen/shop/shipping/v1/shipping_service.js';
 import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
@@ -17,6 +18,7 @@ import { cartConfigSchema } from './config.js';
 import { CartStore } from './infra/cart-store.js';
 import { CatalogGateway } from './infra/catalog-gateway.js';
 import { ShippingGateway } from './infra/shipping-gateway.js';
+import { StockGateway } from './infra/stock-gateway.js';
 import { taxRuleModel } from './infra/tax-rules.js';
 import { wishlistModel } from './infra/wishlists.js';
 
@@ -67,7 +69,8 @@ export const cartService = defineService({
     await wishlistDocs.createIndexes();
     const store = new CartStore(redis, own.cartTtlSeconds);
     const shippingClient = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['quoteShipping'] });
-    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), {
+    const inventory = createServiceClient(InventoryServiceService, { name: 'inventory', address: config.inventoryAddr, idempotent: ['getAvailability'] });
+    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), new StockGateway(inventory), {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
@@ -79,6 +82,7 @@ export const cartService = defineService({
         await sweeper.stop();
         catalog.close();
         shippingClient.close();
+        inventory.close();
         tokens.close();
       },
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { admin, api, errorReason, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, stockUp, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
 
 const BELGIUM = { fullName: 'Bea', line1: 'Grote Markt 1', city: 'Brussel', postalCode: '1000', countryCode: 'BE' };
 const JAPAN = { fullName: 'Jun', line1: '1-1 Chiyoda', city: 'Tokyo', postalCode: '100-0001', countryCode: 'JP' };
@@ -23,6 +23,7 @@ before(async () => {
 test('a cart lists its shipping options for its address, and the chosen one is priced into the total', async () => {
   const sku = uniqueSku('SHIP');
   await api('POST', '/v1/products', { token: await admin(), json: { name: 'Vase', sku, price: { currencyCode: 'EUR', amountMinor: 3000 }, status: 'PRODUCT_STATUS_ACTIVE' } });
+  await stockUp(sku, 5);
   const created = await api('POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
   const headers = { 'x-cart-token': created.body.cartToken };
   const id = created.body.id;

@@ -45,3 +45,15 @@ export interface Parcel {
 export interface ShippingQuotes {
   quote(parcel: Parcel, methodId?: string, ctx?: CallContext): Promise<ShippingOptionQuote[]>;
 }
+
+/** What inventory says about a SKU across warehouses. */
+export interface SkuStock {
+  inStock: boolean;
+  /** Units a reservation could take now (back-orders included). */
+  reservable: number;
+}
+
+/** Inventory's availability, for many SKUs in one call. */
+export interface StockPort {
+  availability(skus: readonly string[], ctx?: CallContext): Promise<Map<string, SkuStock>>;
+}

@@ -2,9 +2,9 @@ import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { CartDoc, CartLineDoc } from '../domain/cart.js';
 import { cartTotals, type CartTotals, type TaxRate } from '../domain/totals.js';
 import { toDomainError } from '../../../platform/src/errors.js';
-import type { CatalogPort, Parcel, ShippingQuotes } from './ports.js';
+import type { CatalogPort, Parcel, ShippingQuotes, StockPort } from './ports.js';
 
-export type UnavailableReason = '' | 'NOT_FOUND' | 'NOT_ACTIVE' | 'NO_PRICE';
+export type UnavailableReason = '' | 'NOT_FOUND' | 'NOT_ACTIVE' | 'NO_PRICE' | 'OUT_OF_STOCK';
 
 export interface PricedLine extends CartLineDoc {
   productId: string;
@@ -39,18 +39,30 @@ export type TaxRateLookup = (countryCode: string, region: string) => Promise<Tax
  * not active, no price in the currency) stay in the cart, flagged, and count
  * nothing; checkout refuses a cart that has any.
  */
-export async function priceCart(cart: CartDoc, catalog: CatalogPort, taxRate: TaxRateLookup, shipping: ShippingQuotes | null, ctx?: CallContext): Promise<PricedCart> {
+/** The services a cart is priced with; shipping and stock are optional (events, option lists). */
+export interface PricingSources {
+  catalog: CatalogPort;
+  taxRate: TaxRateLookup;
+  shipping: ShippingQuotes | null;
+  stock: StockPort | null;
+}
+
+export async function priceCart(cart: CartDoc, sources: PricingSources, ctx?: CallContext): Promise<PricedCart> {
+  const { catalog, taxRate, shipping, stock } = sources;
   const skus = cart.lines.map((l) => l.sku);
   const destination = cart.shippingAddress;
-  const [info, prices, rate] = await Promise.all([
+  const [info, prices, rate, levels] = await Promise.all([
     catalog.lookup(skus, ctx),
     catalog.prices(cart.currencyCode, cart.lines, ctx),
     destination ? taxRate(destination.countryCode, destination.region) : Promise.resolve({ rateBps: 0, pricesIncludeTax: false, taxShipping: false }),
+    stock ? stock.availability(skus, ctx) : Promise.resolve(null),
   ]);
   const partial = cart.lines.map((line) => {
     const sku = info.get(line.sku);
     const price = prices.get(line.sku);
-    const reason: UnavailableReason = !sku ? 'NOT_FOUND' : !sku.purchasable ? 'NOT_ACTIVE' : !price ? 'NO_PRICE' : '';
+    const level = levels?.get(line.sku);
+    const outOfStock = levels !== null && (!level?.inStock || level.reservable < line.quantity);
+    const reason: UnavailableReason = !sku ? 'NOT_FOUND' : !sku.purchasable ? 'NOT_ACTIVE' : !price ? 'NO_PRICE' : outOfStock ? 'OUT_OF_STOCK' : '';
     return { line, sku, price, reason };
   });
   const sellable = partial.filter((p) => p.reason === '');
