@@ -9,7 +9,7 @@
 // prints (or writes) the compose bootstrap as JSON; Envoy takes it with -c file.json.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_MAP } from '../services/platform/src/service-map.js';
+import { SERVICE_MAP, STREAMING_METHODS } from '../services/platform/src/service-map.js';
 import { OAUTH_ERRORS_LUA } from './oauth-errors.js';
 
 export interface EdgeUpstream {
@@ -275,6 +275,19 @@ function buildRoutes(o: EdgeOptions) {
     });
   }
 
+  // Streams (WatchOrder): no route timeout, only an idle limit above the stream's own
+  // ten-minute cap. Before the per-service routes, which would cut them at 15 s.
+  for (const path of STREAMING_METHODS) {
+    const cluster = serviceCluster.get(path.split('/')[1]!);
+    if (!cluster) continue;
+    routes.push({
+      name: `stream:${path.slice(1)}`,
+      match: { path },
+      route: { ...upstreamAction(cluster), timeout: '0s', idle_timeout: '660s' },
+      typed_per_filter_config: jwtRequirement(JWT_OPTIONAL),
+    });
+  }
+
   // One prefix route per gRPC service: native gRPC, gRPC-Web, and transcoded
   // JSON (whose path the transcoder rewrites to /<service>/<method>).
   for (const [service, cluster] of serviceCluster) {
@@ -372,6 +385,8 @@ function transcoderFilter(o: EdgeOptions) {
       always_print_primitive_fields: true,
       always_print_enums_as_ints: false,
       preserve_proto_field_names: false,
+      // Server streams (WatchOrder) reach JSON clients as one object per line, not one array.
+      stream_newline_delimited: true,
     },
     convert_grpc_status: true,
     // Tracking or cache-busting parameters (utm_*, _=123) must not turn a known

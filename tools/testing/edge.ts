@@ -98,3 +98,20 @@ export function violatedFields(body: any): string[] {
 export function errorReason(body: any): string | undefined {
   return (body?.details ?? []).find((d: any) => String(d['@type']).endsWith('google.rpc.ErrorInfo'))?.reason;
 }
+
+let testWarehouse: Promise<string> | null = null;
+
+/** Puts `units` of a SKU on the shelf of a test warehouse (created once per stack), as staff. */
+export async function stockUp(sku: string, units: number): Promise<void> {
+  const token = await admin();
+  testWarehouse ??= (async () => {
+    const list = await api('GET', '/v1/warehouses?pageSize=200', { token });
+    const found = (list.body.warehouses ?? []).find((w: { code: string }) => w.code === 'TEST-STOCK');
+    if (found) return found.id as string;
+    const created = await api('POST', '/v1/warehouses', { token, json: { code: 'TEST-STOCK', name: 'Test stock', priority: 50 } });
+    if (created.status === 409) return (await api('GET', '/v1/warehouses?pageSize=200', { token })).body.warehouses.find((w: { code: string }) => w.code === 'TEST-STOCK').id as string;
+    return created.body.id as string;
+  })();
+  const res = await api('POST', '/v1/stock-adjustments', { token, json: { sku, warehouseId: await testWarehouse, quantityDelta: units, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `stock-up:${sku}:${units}:${randomUUID()}` } });
+  if (res.status !== 200) throw new Error(`stocking ${sku} failed: ${res.status} ${JSON.stringify(res.body)}`);
+}

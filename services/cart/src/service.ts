@@ -1,5 +1,7 @@
 import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { InventoryServiceService } from '../../../gen/shop/inventory/v1/inventory_service.js';
+import { ShippingServiceService } from '../../../gen/shop/shipping/v1/shipping_service.js';
 import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { loadConfig } from '../../platform/src/config.js';
 import { domainStream } from '../../platform/src/events/index.js';
@@ -15,6 +17,8 @@ import { TaxRules } from './app/tax-rules.js';
 import { cartConfigSchema } from './config.js';
 import { CartStore } from './infra/cart-store.js';
 import { CatalogGateway } from './infra/catalog-gateway.js';
+import { ShippingGateway } from './infra/shipping-gateway.js';
+import { StockGateway } from './infra/stock-gateway.js';
 import { taxRuleModel } from './infra/tax-rules.js';
 import { wishlistModel } from './infra/wishlists.js';
 
@@ -32,6 +36,7 @@ export const cartService = defineService({
     updateLine: PUBLIC,
     removeLine: PUBLIC,
     mergeCart: PUBLIC,
+    listShippingOptions: PUBLIC,
     beginCheckout: requires('carts.checkout'),
     endCheckout: requires('carts.checkout'),
     createTaxRule: requires('tax.manage'),
@@ -63,7 +68,9 @@ export const cartService = defineService({
     const wishlistDocs = wishlistModel(db);
     await wishlistDocs.createIndexes();
     const store = new CartStore(redis, own.cartTtlSeconds);
-    const carts = new Carts(store, catalogPort, taxRules.rateFor, {
+    const shippingClient = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['quoteShipping'] });
+    const inventory = createServiceClient(InventoryServiceService, { name: 'inventory', address: config.inventoryAddr, idempotent: ['getAvailability'] });
+    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), new StockGateway(inventory), {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
@@ -74,6 +81,8 @@ export const cartService = defineService({
       stop: async () => {
         await sweeper.stop();
         catalog.close();
+        shippingClient.close();
+        inventory.close();
         tokens.close();
       },
     };

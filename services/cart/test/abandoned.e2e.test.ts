@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CartAbandoned } from '../../../gen/shop/cart/v1/events.js';
-import { admin, api, uniqueEmail, uniqueSku } from '../../../tools/testing/edge.js';
+import { admin, api, stockUp, uniqueEmail, uniqueSku } from '../../../tools/testing/edge.js';
 import { eventsMatching } from '../../../tools/testing/events.js';
 
 // The test stack reports carts abandoned after 3 s of inactivity (SHOP_CART_ABANDON_AFTER_SECONDS).
@@ -10,6 +10,7 @@ test('a cart with an email left alone is reported abandoned once, with its lines
   const sku = uniqueSku('MUG');
   const created = await api('POST', '/v1/products', { token: await admin(), json: { name: 'Mug', sku, price: { currencyCode: 'EUR', amountMinor: 800 }, status: 'PRODUCT_STATUS_ACTIVE' } });
   assert.equal(created.status, 200);
+  await stockUp(sku, 10);
   const email = uniqueEmail('abandon');
   const withEmail = await api('POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
   const headers = { 'x-cart-token': withEmail.body.cartToken };

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CartServiceService, CartState } from '../../../gen/shop/cart/v1/cart_service.js';
 import { createServiceClient, type ServiceClient } from '../../platform/src/grpc/client.js';
 import { toDomainError } from '../../platform/src/errors.js';
-import { admin, api, errorReason, newCustomer, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, newCustomer, stockUp, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
 
 const eur = (amountMinor: number) => ({ currencyCode: 'EUR', amountMinor });
 const money = (m: { amountMinor: string | number } | undefined) => Number(m?.amountMinor ?? 0);
@@ -15,6 +15,7 @@ async function product(fields: Record<string, unknown> = {}): Promise<{ id: stri
     json: { name: 'Espresso cup', sku: uniqueSku('CUP'), price: eur(1000), status: 'PRODUCT_STATUS_ACTIVE', ...fields },
   });
   assert.equal(res.status, 200, JSON.stringify(res.body));
+  if (res.body.status === 'PRODUCT_STATUS_ACTIVE') await stockUp(res.body.sku, 100);
   return res.body;
 }
 
@@ -111,6 +112,19 @@ describe('guest carts through the edge', () => {
     assert.equal(errorReason(tooMany.body), 'CART_LIMIT');
     const read = await api('GET', `/v1/carts/${cart.id}`, { headers: cart.headers });
     assert.deepEqual(read.body.lines ?? [], [], 'nothing was added by the refused calls');
+  });
+
+  test('stock decides: nothing in stock is refused, more than is available is refused naming quantity', async () => {
+    const none = uniqueSku('NONE');
+    await api('POST', '/v1/products', { token: await admin(), json: { name: 'Rare cup', sku: none, price: eur(900), status: 'PRODUCT_STATUS_ACTIVE' } });
+    const cart = await guestCart();
+    const out = await addLine(cart.id, cart.headers, none, 1);
+    assert.equal(errorReason(out.body), 'OUT_OF_STOCK');
+    await stockUp(none, 2);
+    assert.equal((await addLine(cart.id, cart.headers, none, 2)).status, 200);
+    const more = await addLine(cart.id, cart.headers, none, 1);
+    assert.equal(errorReason(more.body), 'INSUFFICIENT_STOCK');
+    assert.deepEqual(violatedFields(more.body), ['quantity']);
   });
 
   test('a line whose product is archived later stays, flagged, and counts nothing', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { admin, api, errorReason, newCustomer, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, newCustomer, stockUp, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
 
 async function product(fields: Record<string, unknown> = {}): Promise<{ id: string; sku: string }> {
   const res = await api('POST', '/v1/products', {
@@ -8,6 +8,7 @@ async function product(fields: Record<string, unknown> = {}): Promise<{ id: stri
     json: { name: 'Teapot', sku: uniqueSku('POT'), price: { currencyCode: 'EUR', amountMinor: 2900 }, status: 'PRODUCT_STATUS_ACTIVE', ...fields },
   });
   assert.equal(res.status, 200, JSON.stringify(res.body));
+  await stockUp(res.body.sku, 10);
   return res.body;
 }
 

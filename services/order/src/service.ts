@@ -2,6 +2,7 @@ import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { InventoryServiceService } from '../../../gen/shop/inventory/v1/inventory_service.js';
 import { OrderServiceService } from '../../../gen/shop/order/v1/order_service.js';
 import { PaymentServiceService } from '../../../gen/shop/payment/v1/payment_service.js';
+import { ShippingServiceService } from '../../../gen/shop/shipping/v1/shipping_service.js';
 import { AUTHENTICATED, PUBLIC, SELF, requires } from '../../platform/src/auth.js';
 import { ConfigError, loadConfig } from '../../platform/src/config.js';
 import { domainStream, startOutboxRelay } from '../../platform/src/events/index.js';
@@ -15,6 +16,9 @@ import { OrderWatch } from './app/order-watch.js';
 import { Orders } from './app/orders.js';
 import { orderConfigSchema } from './config.js';
 import { followPayments } from './events/payment-consumer.js';
+import { followShipments } from './events/shipping-consumer.js';
+import { OrderFulfilment } from './app/fulfilment.js';
+import { ShippingAdapter } from './infra/shipping-adapter.js';
 import { CartAdapter } from './infra/cart-adapter.js';
 import { orderModel } from './infra/orders.js';
 import { PaymentAdapter } from './infra/payment-adapter.js';
@@ -36,8 +40,10 @@ export const orderService = defineService({
     searchOrders: requires('orders.read'),
     markOrderProcessing: requires('orders.manage'),
     addOrderNote: requires('orders.manage'),
+    shipOrder: requires('orders.manage'),
   },
-  streams: [domainStream('order')],
+  // It follows payments and shipments, and may start before either service ever ran.
+  streams: [domainStream('order'), domainStream('payment'), domainStream('shipping')],
   address: (config) => config.orderAddr,
   async start({ config, env, db, nats, logger }) {
     const own = loadConfig(orderConfigSchema, env);
@@ -69,14 +75,18 @@ export const orderService = defineService({
     watch.start();
     const recovery = startCheckoutRecovery({ orders, saga, logger, leaseMs: own.orderCheckoutLeaseMs, intervalMs: own.orderRecoveryIntervalMs });
     const paymentsFollowed = await followPayments({ nats, db, logger, saga });
+    const shipping = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['createShipment'] });
+    const fulfilment = new OrderFulfilment(orders, new ShippingAdapter(shipping, tokens.source), payment, () => relay.kick());
+    const shipmentsFollowed = await followShipments({ nats, db, logger, fulfilment });
     return {
-      handlers: orderHandlers(saga, new Orders(orders, stock, payment, () => relay.kick()), watch),
+      handlers: orderHandlers(saga, new Orders(orders, stock, payment, () => relay.kick()), fulfilment, watch),
       stop: async () => {
         await paymentsFollowed.stop();
+        await shipmentsFollowed.stop();
         await recovery.stop();
         watch.stop();
         await relay.stop();
-        for (const client of [carts, inventory, payments]) client.close();
+        for (const client of [carts, inventory, payments, shipping]) client.close();
         tokens.close();
       },
     };

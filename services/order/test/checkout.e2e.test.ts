@@ -2,55 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import Stripe from 'stripe';
-import { admin, api, errorReason, newCustomer, uniqueSku } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, newCustomer } from '../../../tools/testing/edge.js';
+import { ADDRESS, SUCCESS, available, checkout, guestCart, orderWarehouse, stockedProduct, testShippingMethod } from './helpers.js';
 
 const signer = new Stripe('sk_test_signing_only');
-const eur = (amountMinor: number) => ({ currencyCode: 'EUR', amountMinor });
-const ADDRESS = { fullName: 'Ann Example', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
-const SUCCESS = { provider: 'test', token: 'tok_test_success' };
-
 let warehouseId = '';
-
-async function staff(method: string, path: string, json?: unknown) {
-  const res = await api(method, path, { token: await admin(), ...(json === undefined ? {} : { json }) });
-  assert.ok(res.status === 200, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** An active product priced in EUR with `units` in stock. */
-async function stockedProduct(units: number, amountMinor = 1500): Promise<string> {
-  const sku = uniqueSku('ORD');
-  await staff('POST', '/v1/products', { name: `Teapot ${sku}`, sku, price: eur(amountMinor), status: 'PRODUCT_STATUS_ACTIVE' });
-  if (units > 0) await staff('POST', '/v1/stock-adjustments', { sku, warehouseId, quantityDelta: units, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `test:${sku}` });
-  return sku;
-}
-
-async function available(sku: string): Promise<number> {
-  const res = await api('GET', `/v1/availability?skus=${sku}`);
-  return Number(res.body.items?.[0]?.available ?? res.body.availability?.[0]?.available ?? 0);
-}
-
-/** A ready-to-check-out guest cart: lines, email and address. */
-async function guestCart(lines: Array<[string, number]>, email = `guest-${randomUUID().slice(0, 8)}@example.com`) {
-  const created = await api('POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
-  const headers = { 'x-cart-token': created.body.cartToken };
-  for (const [sku, quantity] of lines) {
-    const res = await api('POST', `/v1/carts/${created.body.id}/lines`, { headers, json: { sku, quantity } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-  }
-  await api('PATCH', `/v1/carts/${created.body.id}`, { headers, json: { email, shippingAddress: ADDRESS } });
-  return { id: created.body.id as string, headers, email };
-}
-
-function checkout(cartId: string, headers: Record<string, string>, payment = SUCCESS, idempotencyKey: string = randomUUID(), token?: string) {
-  return api('POST', `/v1/carts/${cartId}:checkout`, { headers, ...(token ? { token } : {}), json: { idempotencyKey, payment } });
-}
-
 before(async () => {
-  const list = await api('GET', '/v1/warehouses?pageSize=200', { token: await admin() });
-  const existing = (list.body.warehouses ?? []).find((w: { code: string }) => w.code === 'ORDER-TESTS');
-  warehouseId = existing?.id ?? (await staff('POST', '/v1/warehouses', { code: 'ORDER-TESTS', name: 'Order tests', priority: 5 })).id;
+  warehouseId = await orderWarehouse();
 });
+
 
 describe('checkout through the edge', () => {
   test('a guest checks out: the order is confirmed, stock taken, the cart closed, the order found by number and email', async () => {
@@ -62,7 +22,8 @@ describe('checkout through the edge', () => {
     assert.equal(order.status, 'ORDER_STATUS_CONFIRMED');
     assert.match(order.number, /^SM-[2-9A-HJ-NP-Z]{8}$/);
     assert.deepEqual(order.lines.map((l: any) => [l.sku, l.quantity, Number(l.unitPrice.amountMinor)]), [[sku, 2, 1250]]);
-    assert.equal(Number(order.totals.grandTotal.amountMinor), 2500);
+    assert.equal(Number(order.totals.shipping.amountMinor), 495);
+    assert.equal(Number(order.totals.grandTotal.amountMinor), 2500 + 495);
     assert.equal(order.email, cart.email);
     assert.deepEqual(order.timeline.map((t: any) => t.event), ['placed', 'stock_reserved', 'payment_authorised', 'confirmed']);
     assert.equal(await available(sku), 8);
@@ -81,7 +42,7 @@ describe('checkout through the edge', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 1 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const res = await checkout(cart.body.id, {}, SUCCESS, randomUUID(), ann.token);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.customerId, ann.id);
@@ -117,7 +78,7 @@ describe('checkout through the edge', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 3 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const key = randomUUID();
     const declined = await checkout(cart.body.id, {}, { provider: 'test', token: 'tok_test_decline' }, key, ann.token);
     assert.equal(declined.status, 400, JSON.stringify(declined.body));
@@ -202,7 +163,7 @@ describe('orders after checkout', () => {
     const ann = await newCustomer();
     const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
     await api('POST', `/v1/carts/${cart.body.id}/lines`, { token: ann.token, json: { sku, quantity: 2 } });
-    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS } });
+    await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { email: ann.email, shippingAddress: ADDRESS, shippingMethodId: await testShippingMethod() } });
     const placed = await checkout(cart.body.id, {}, SUCCESS, randomUUID(), ann.token);
     assert.equal(await available(sku), 1);
     const cancelled = await api('POST', `/v1/orders/${placed.body.id}:cancel`, { token: ann.token, json: { reason: 'changed my mind' } });
@@ -224,7 +185,7 @@ describe('orders after checkout', () => {
     const placed = (await checkout(cart.id, cart.headers)).body;
     const found = await api('GET', `/v1/admin/orders?email=${encodeURIComponent(cart.email)}`, { token: await admin() });
     assert.deepEqual(found.body.orders.map((o: any) => o.id), [placed.id]);
-    const byTotal = await api('GET', `/v1/admin/orders?number=${placed.number}&minTotal=1500&maxTotal=1500&currencyCode=EUR`, { token: await admin() });
+    const byTotal = await api('GET', `/v1/admin/orders?number=${placed.number}&minTotal=1995&maxTotal=1995&currencyCode=EUR`, { token: await admin() });
     assert.equal(byTotal.body.orders.length, 1);
     const processing = await api('POST', `/v1/orders/${placed.id}:markProcessing`, { token: await admin(), json: {} });
     assert.equal(processing.body.status, 'ORDER_STATUS_PROCESSING');
@@ -234,5 +195,54 @@ describe('orders after checkout', () => {
     assert.equal(noted.body.timeline.at(-1).detail, 'gift wrap');
     const customer = await newCustomer();
     assert.equal((await api('GET', '/v1/admin/orders', { token: customer.token })).status, 403);
+  });
+});
+
+describe('fulfilment', () => {
+  async function orderStatus(id: string, want: string): Promise<any> {
+    const deadline = Date.now() + 15_000;
+    let order: any;
+    while (Date.now() < deadline) {
+      order = (await api('GET', `/v1/orders/${id}`, { token: await admin() })).body;
+      if (order.status === want) return order;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`order ${id} stayed ${order?.status}, wanted ${want}`);
+  }
+
+  test('from a confirmed order to delivered: partial shipment, the rest, delivery; the payment is captured at the first', async () => {
+    const mug = await stockedProduct(5);
+    const pot = await stockedProduct(5);
+    const cart = await guestCart([[mug, 2], [pot, 1]]);
+    const order = (await checkout(cart.id, cart.headers)).body;
+    assert.equal(order.status, 'ORDER_STATUS_CONFIRMED');
+    const mugLine = order.lines.find((l: any) => l.sku === mug).id;
+
+    const firstRequest = { lines: [{ lineId: mugLine, quantity: 1 }], warehouseId, carrierName: 'other', trackingNumber: `TRK-${randomUUID().slice(0, 8).toUpperCase()}`, requestId: 'first' };
+    const first = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: firstRequest });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const payment = await api('GET', `/v1/payments/${order.paymentId}`, { token: await admin() });
+    assert.equal(payment.body.state, 'PAYMENT_STATE_CAPTURED', 'captured when the first parcel leaves');
+    const partly = await orderStatus(order.id, 'ORDER_STATUS_PARTIALLY_SHIPPED');
+    assert.equal(partly.lines.find((l: any) => l.id === mugLine).shippedQuantity, 1);
+    const repeat = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: firstRequest });
+    assert.equal(repeat.body.shipmentId, first.body.shipmentId, 'a retried ship request makes no second shipment');
+
+    const rest = await api('POST', `/v1/orders/${order.id}:ship`, { token: await admin(), json: { warehouseId, carrierName: 'other', trackingNumber: `TRK-${randomUUID().slice(0, 8).toUpperCase()}`, requestId: 'rest' } });
+    assert.equal(rest.status, 200, JSON.stringify(rest.body));
+    await orderStatus(order.id, 'ORDER_STATUS_SHIPPED');
+    const cancel = await api('POST', `/v1/orders/${order.id}:cancel`, { token: await admin(), json: {} });
+    assert.equal(errorReason(cancel.body), 'ILLEGAL_ORDER_TRANSITION', 'a shipped order cannot be cancelled');
+
+    for (const shipmentId of [first.body.shipmentId, rest.body.shipmentId]) {
+      for (const status of ['SHIPMENT_STATUS_IN_TRANSIT', 'SHIPMENT_STATUS_DELIVERED']) {
+        const res = await api('POST', `/v1/shipments/${shipmentId}/tracking-events`, { token: await admin(), json: { status, location: 'Amsterdam' } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+      }
+    }
+    const delivered = await orderStatus(order.id, 'ORDER_STATUS_DELIVERED');
+    assert.deepEqual(delivered.timeline.map((t: any) => t.event).filter((e: string) => ['partially_shipped', 'shipped', 'delivered'].includes(e)), ['partially_shipped', 'shipped', 'delivered']);
+    const found = await api('POST', '/v1/orders:lookup', { json: { number: order.number, email: cart.email } });
+    assert.equal(found.body.status, 'ORDER_STATUS_DELIVERED', 'the guest sees it delivered');
   });
 });

@@ -15,3 +15,9 @@ export const SERVICE_MAP = [
 ] as const;
 
 export type ServiceName = (typeof SERVICE_MAP)[number]['name'];
+
+/**
+ * Server-streaming methods: the edge gives them no route timeout (a watch lasts minutes)
+ * and streams their JSON as one object per line.
+ */
+export const STREAMING_METHODS: readonly string[] = ['/shop.order.v1.OrderService/WatchOrder'];

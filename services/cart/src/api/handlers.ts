@@ -23,6 +23,16 @@ export function cartHandlers(carts: Carts, taxRules: TaxRules): ServiceHandlers<
     updateLine: async (req, ctx) => toCartMessage(await carts.updateLine(req.cartId, req.lineId, req.quantity, ctx)),
     removeLine: async (req, ctx) => toCartMessage(await carts.removeLine(req.cartId, req.lineId, ctx)),
     mergeCart: async (req, ctx) => toCartMessage(await carts.merge(req.id, ctx)),
+    listShippingOptions: async (req, ctx) => {
+      const cart = await carts.load(req.id, ctx);
+      const options = await carts.shippingOptions(req.id, ctx);
+      return {
+        options: options.map((o) => ({
+          methodId: o.methodId, name: o.name, price: { currencyCode: cart.currencyCode, amountMinor: o.priceMinor }, free: o.free,
+          minBusinessDays: o.minBusinessDays, maxBusinessDays: o.maxBusinessDays,
+        })),
+      };
+    },
     beginCheckout: async (req) =>
       toCartMessage(await carts.beginCheckout(req.cartId, req.checkoutId, { customerId: req.customerId || null, cartToken: req.cartToken })),
     endCheckout: async (req) => toCartMessage(await carts.endCheckout(req.cartId, req.checkoutId, { completed: req.completed, orderId: req.orderId })),

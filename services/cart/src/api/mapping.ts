@@ -60,5 +60,6 @@ export function toCartMessage(answer: CartAnswer, now = new Date()): Cart {
     orderId: cart.orderId ?? '',
     itemCount: cart.lines.reduce((sum, l) => sum + l.quantity, 0),
     purchasable: priced.purchasable,
+    shippingIssue: priced.shippingIssue,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DomainError, Violations } from '../../../platform/src/errors.js';
+import { DomainError, Violations, toDomainError } from '../../../platform/src/errors.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import { validateAddress, type AddressFields as PostalAddress } from '../../../platform/src/address.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
@@ -8,8 +8,8 @@ import {
   type AddressDoc, type CartDoc, type CartLimits,
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
-import { priceCart, type PricedCart, type TaxRateLookup } from './priced-cart.js';
-import type { CatalogPort } from './ports.js';
+import { priceCart, type PricedCart, type PricingSources, type TaxRateLookup } from './priced-cart.js';
+import type { CatalogPort, ShippingOptionQuote, ShippingQuotes, StockPort } from './ports.js';
 
 const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const CART_ERRORS = resourceErrors('cart');
@@ -43,6 +43,8 @@ export class Carts {
     private readonly store: CartStore,
     private readonly catalog: CatalogPort,
     private readonly taxRate: TaxRateLookup,
+    private readonly shipping: ShippingQuotes | null,
+    private readonly stock: StockPort | null,
     private readonly limits: CartLimits,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -84,7 +86,9 @@ export class Carts {
     const cart = await this.load(id, ctx);
     if (input.idempotencyKey && cart.recentAddKeys.includes(input.idempotencyKey)) return this.answer(cart, ctx);
     assertOpen(cart);
-    await this.assertSellable(cart.currencyCode, sku, ctx);
+    // The whole quantity the line would hold must be available (or back-orderable).
+    const already = cart.lines.find((l) => l.sku === sku)?.quantity ?? 0;
+    await this.assertSellable(cart.currencyCode, sku, already + input.quantity, ctx);
     return this.change(id, ctx, (current) => {
       // A retry whose first attempt landed while we were checking the SKU adds nothing.
       if (input.idempotencyKey && current.recentAddKeys.includes(input.idempotencyKey)) return current;
@@ -103,8 +107,18 @@ export class Carts {
     return this.change(id, ctx, (current) => ({ ...current, lines: setQuantity(current, lineId, 0, this.limits) }));
   }
 
+  /** The shipping methods that can take the cart to its address, cheapest first. */
+  async shippingOptions(id: string, ctx: CallContext): Promise<ShippingOptionQuote[]> {
+    const cart = await this.load(id, ctx);
+    if (!cart.shippingAddress) throw new DomainError('failed_precondition', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address on the cart first', { cart_id: id }, [{ field: 'shipping_address', description: 'is required for shipping options' }]);
+    const priced = await priceCart(cart, { ...this.sources(), shipping: null, stock: null }, ctx);
+    if (!priced.parcel || !this.shipping) return [];
+    return this.shipping.quote(priced.parcel, '', ctx);
+  }
+
   async updateDetails(id: string, patch: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
     const set = validateDetails(patch);
+    if (set.values.shippingMethodId) await this.assertShippable(id, set, ctx);
     return this.change(id, ctx, (current) => {
       const next: CartDoc = { ...current, ...set.values };
       for (const key of set.cleared) delete next[key];
@@ -149,7 +163,8 @@ export class Carts {
       id,
       expectedRevision: null,
       errors: CART_ERRORS,
-      attempts: 10,
+      // Attempts are two Redis round trips; a burst of tabs may need many before each lands.
+      attempts: 50,
       load: async () => {
         const cart = await this.store.get(id);
         if (cart) authorize(cart, proofOf(ctx));
@@ -200,21 +215,48 @@ export class Carts {
     }, { checkoutStep: true });
   }
 
-  private async assertSellable(currencyCode: string, sku: string, ctx: CallContext): Promise<void> {
+  private sources(): PricingSources {
+    return { catalog: this.catalog, taxRate: this.taxRate, shipping: this.shipping, stock: this.stock };
+  }
+
+  /** A chosen shipping method must serve the cart's (new or current) address. */
+  private async assertShippable(id: string, set: { values: Partial<CartDoc>; cleared: string[] }, ctx: CallContext): Promise<void> {
+    const cart = await this.load(id, ctx);
+    const address = set.values.shippingAddress ?? (set.cleared.includes('shippingAddress') ? undefined : cart.shippingAddress);
+    const field = [{ field: 'shipping_method_id', description: '' }];
+    if (!address) throw new DomainError('invalid_argument', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address before choosing a shipping method', {}, [{ ...field[0]!, description: 'needs a shipping address on the cart' }]);
+    const priced = await priceCart({ ...cart, shippingAddress: address, shippingMethodId: undefined }, { ...this.sources(), shipping: null, stock: null }, ctx);
+    if (!priced.parcel || !this.shipping) return;
+    try {
+      await this.shipping.quote(priced.parcel, set.values.shippingMethodId, ctx);
+    } catch (err) {
+      const failure = toDomainError(err);
+      if (failure.code === 'unavailable' || failure.code === 'internal' || failure.code === 'deadline_exceeded') throw failure;
+      throw new DomainError('invalid_argument', 'SHIPPING_METHOD_UNAVAILABLE', failure.message, {}, [{ ...field[0]!, description: `cannot ship this cart: ${failure.message}` }]);
+    }
+  }
+
+  private async assertSellable(currencyCode: string, sku: string, quantity: number, ctx: CallContext): Promise<void> {
     const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx)]);
     const found = info.get(sku);
     if (!found) throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
     if (!found.purchasable) throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
     if (!prices.has(sku)) throw new DomainError('failed_precondition', 'NO_PRICE', `${sku} has no price in ${currencyCode}`, { sku, currency_code: currencyCode }, [{ field: 'sku', description: `has no price in ${currencyCode}` }]);
+    if (!this.stock) return;
+    const level = (await this.stock.availability([sku], ctx)).get(sku);
+    if (!level?.inStock) throw new DomainError('failed_precondition', 'OUT_OF_STOCK', `${sku} is out of stock`, { sku }, [{ field: 'sku', description: 'is out of stock' }]);
+    if (level.reservable < quantity) {
+      throw new DomainError('failed_precondition', 'INSUFFICIENT_STOCK', `only ${level.reservable} of ${sku} can be ordered`, { sku, available: String(level.reservable) }, [{ field: 'quantity', description: `at most ${level.reservable} available` }]);
+    }
   }
 
   /** Prices a cart without a caller (events, sweepers). */
   async priceForEvent(cart: CartDoc): Promise<PricedCart> {
-    return priceCart(cart, this.catalog, this.taxRate);
+    return priceCart(cart, this.sources());
   }
 
   private async answer(cart: CartDoc, ctx: CallContext | undefined): Promise<CartAnswer> {
-    const [priced, ttl] = await Promise.all([priceCart(cart, this.catalog, this.taxRate, ctx), this.store.ttl(cart.id)]);
+    const [priced, ttl] = await Promise.all([priceCart(cart, this.sources(), ctx), this.store.ttl(cart.id)]);
     return { priced, expiresInSeconds: Math.max(ttl, 0) };
   }
 }

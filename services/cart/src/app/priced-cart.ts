@@ -1,9 +1,10 @@
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { CartDoc, CartLineDoc } from '../domain/cart.js';
 import { cartTotals, type CartTotals, type TaxRate } from '../domain/totals.js';
-import type { CatalogPort } from './ports.js';
+import { toDomainError } from '../../../platform/src/errors.js';
+import type { CatalogPort, Parcel, ShippingQuotes, StockPort } from './ports.js';
 
-export type UnavailableReason = '' | 'NOT_FOUND' | 'NOT_ACTIVE' | 'NO_PRICE';
+export type UnavailableReason = '' | 'NOT_FOUND' | 'NOT_ACTIVE' | 'NO_PRICE' | 'OUT_OF_STOCK';
 
 export interface PricedLine extends CartLineDoc {
   productId: string;
@@ -23,6 +24,10 @@ export interface PricedCart {
   taxRate: TaxRate;
   /** Not empty, and every line can be bought at a price. */
   purchasable: boolean;
+  /** Why the chosen shipping method has no price now; '' when fine or none is chosen. */
+  shippingIssue: string;
+  /** The parcel the sellable lines make (for shipping quotes), when there is an address. */
+  parcel: Parcel | null;
 }
 
 /** Where the tax rate of a destination comes from. */
@@ -34,23 +39,55 @@ export type TaxRateLookup = (countryCode: string, region: string) => Promise<Tax
  * not active, no price in the currency) stay in the cart, flagged, and count
  * nothing; checkout refuses a cart that has any.
  */
-export async function priceCart(cart: CartDoc, catalog: CatalogPort, taxRate: TaxRateLookup, ctx?: CallContext): Promise<PricedCart> {
+/** The services a cart is priced with; shipping and stock are optional (events, option lists). */
+export interface PricingSources {
+  catalog: CatalogPort;
+  taxRate: TaxRateLookup;
+  shipping: ShippingQuotes | null;
+  stock: StockPort | null;
+}
+
+export async function priceCart(cart: CartDoc, sources: PricingSources, ctx?: CallContext): Promise<PricedCart> {
+  const { catalog, taxRate, shipping, stock } = sources;
   const skus = cart.lines.map((l) => l.sku);
   const destination = cart.shippingAddress;
-  const [info, prices, rate] = await Promise.all([
+  const [info, prices, rate, levels] = await Promise.all([
     catalog.lookup(skus, ctx),
     catalog.prices(cart.currencyCode, cart.lines, ctx),
     destination ? taxRate(destination.countryCode, destination.region) : Promise.resolve({ rateBps: 0, pricesIncludeTax: false, taxShipping: false }),
+    stock ? stock.availability(skus, ctx) : Promise.resolve(null),
   ]);
   const partial = cart.lines.map((line) => {
     const sku = info.get(line.sku);
     const price = prices.get(line.sku);
-    const reason: UnavailableReason = !sku ? 'NOT_FOUND' : !sku.purchasable ? 'NOT_ACTIVE' : !price ? 'NO_PRICE' : '';
+    const level = levels?.get(line.sku);
+    const outOfStock = levels !== null && (!level?.inStock || level.reservable < line.quantity);
+    const reason: UnavailableReason = !sku ? 'NOT_FOUND' : !sku.purchasable ? 'NOT_ACTIVE' : !price ? 'NO_PRICE' : outOfStock ? 'OUT_OF_STOCK' : '';
     return { line, sku, price, reason };
   });
   const sellable = partial.filter((p) => p.reason === '');
-  // Shipping is priced once a method and address are chosen (shipping service); zero until then.
-  const totals = cartTotals(sellable.map((p) => ({ unitPriceMinor: p.price!.unitMinor, quantity: p.line.quantity })), 0, rate);
+  const priced = sellable.map((p) => ({ unitPriceMinor: p.price!.unitMinor, quantity: p.line.quantity }));
+  const parcel: Parcel | null = destination
+    ? {
+        destination,
+        items: sellable.map((p) => ({ sku: p.line.sku, quantity: p.line.quantity, weightGrams: p.sku!.weightGrams })),
+        currencyCode: cart.currencyCode,
+        subtotalMinor: cartTotals(priced, 0, rate).subtotalMinor,
+      }
+    : null;
+  // Shipping is priced once a method and an address are chosen; zero until then.
+  let shippingMinor = 0;
+  let shippingIssue = '';
+  if (parcel && cart.shippingMethodId && shipping && sellable.length > 0) {
+    try {
+      const [quote] = await shipping.quote(parcel, cart.shippingMethodId, ctx);
+      if (quote) shippingMinor = quote.priceMinor;
+      else shippingIssue = 'the chosen shipping method cannot take this cart; choose another';
+    } catch (err) {
+      shippingIssue = toDomainError(err).message;
+    }
+  }
+  const totals = cartTotals(priced, shippingMinor, rate);
   let next = 0;
   const lines = partial.map(({ line, sku, price, reason }): PricedLine => {
     const amounts = reason === '' ? totals.lines[next++]! : { lineTotalMinor: 0, taxMinor: 0 };
@@ -64,5 +101,5 @@ export async function priceCart(cart: CartDoc, catalog: CatalogPort, taxRate: Ta
       unavailableReason: reason,
     };
   });
-  return { cart, lines, totals, taxRate: rate, purchasable: lines.length > 0 && sellable.length === lines.length };
+  return { cart, lines, totals, taxRate: rate, purchasable: lines.length > 0 && sellable.length === lines.length, shippingIssue, parcel };
 }

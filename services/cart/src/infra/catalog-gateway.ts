@@ -22,7 +22,7 @@ export class CatalogGateway implements CatalogPort {
     return new Map(
       variants.map((v) => [
         v.variant?.sku ?? '',
-        { productId: v.productId, productName: v.productName, purchasable: v.purchasable, active: v.productStatus === ProductStatus.PRODUCT_STATUS_ACTIVE },
+        { productId: v.productId, productName: v.productName, purchasable: v.purchasable, active: v.productStatus === ProductStatus.PRODUCT_STATUS_ACTIVE, weightGrams: v.variant?.weightGrams ?? 0 },
       ]),
     );
   }

@@ -6,6 +6,7 @@ import type { CheckoutSaga } from '../app/checkout.js';
 import { STATUS_NAME, toOrderMessage } from '../app/order-message.js';
 import type { OrderFilter, Orders } from '../app/orders.js';
 import type { OrderWatch } from '../app/order-watch.js';
+import type { OrderFulfilment } from '../app/fulfilment.js';
 import { TERMINAL } from '../domain/status.js';
 import type { OrderDoc } from '../infra/orders.js';
 import type { Order, OrderUpdate } from '../../../../gen/shop/order/v1/order_service.js';
@@ -27,7 +28,7 @@ function proofOf(ctx: CallContext) {
 }
 
 /** Order RPCs: proto in, use case, proto out. */
-export function orderHandlers(saga: CheckoutSaga, orders: Orders, watch: OrderWatch): ServiceHandlers<typeof OrderServiceService> {
+export function orderHandlers(saga: CheckoutSaga, orders: Orders, fulfilment: OrderFulfilment, watch: OrderWatch): ServiceHandlers<typeof OrderServiceService> {
   return {
     checkout: async (req, ctx) =>
       toOrderMessage(await saga.checkout({ cartId: req.cartId, idempotencyKey: req.idempotencyKey, provider: req.payment?.provider ?? '', token: req.payment?.token ?? '' }, proofOf(ctx))),
@@ -50,6 +51,13 @@ export function orderHandlers(saga: CheckoutSaga, orders: Orders, watch: OrderWa
     },
     markOrderProcessing: async (req, ctx) => toOrderMessage(await orders.markProcessing(req.id, ctx)),
     addOrderNote: async (req, ctx) => toOrderMessage(await orders.addNote(req.id, req.note, ctx)),
+    shipOrder: async (req, ctx) => {
+      const shipped = await fulfilment.ship(req.id, {
+        lines: req.lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
+        warehouseId: req.warehouseId, carrier: req.carrier, carrierName: req.carrierName, trackingNumber: req.trackingNumber, requestId: req.requestId,
+      }, ctx);
+      return { order: toOrderMessage(shipped.order), shipmentId: shipped.shipmentId };
+    },
     watchOrder: async (req, ctx, stream) => watchUntilSettled(await orders.get(req.id, ctx), watch, stream),
   };
 }

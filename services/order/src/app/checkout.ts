@@ -192,6 +192,13 @@ export class CheckoutSaga {
       throw err;
     }
     const problems = orderability(cart);
+    const blocked = cart.lines.filter((l) => !l.purchasable);
+    if (problems.length === 1 && blocked.length > 0 && blocked.every((l) => l.unavailableReason === 'OUT_OF_STOCK')) {
+      // Sold out between adding and paying: the same answer as a reservation that finds no stock.
+      await this.deps.cart.end(order.cartId, order._id, { completed: false, orderId: '' });
+      await this.deps.orders.deleteOne({ _id: order._id, step: 'started' });
+      throw new DomainError('failed_precondition', 'OUT_OF_STOCK', `not enough stock for ${blocked.map((l) => l.sku).join(', ')}`, { cart_id: order.cartId });
+    }
     if (problems.length > 0) {
       await this.deps.cart.end(order.cartId, order._id, { completed: false, orderId: '' });
       await this.deps.orders.deleteOne({ _id: order._id, step: 'started' });
@@ -353,6 +360,8 @@ function orderability(cart: Cart): Array<{ field: string; description: string }>
   }
   if (!cart.email) problems.push({ field: 'email', description: 'the cart needs a contact email' });
   if (!address(cart.shippingAddress)) problems.push({ field: 'shipping_address', description: 'the cart needs a shipping address' });
+  else if (!cart.shippingMethodId) problems.push({ field: 'shipping_method_id', description: 'choose a shipping method (GET /v1/carts/{id}/shipping-options)' });
+  else if (cart.shippingIssue) problems.push({ field: 'shipping_method_id', description: cart.shippingIssue });
   return problems;
 }
 

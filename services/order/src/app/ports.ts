@@ -36,4 +36,27 @@ export interface PaymentPort {
   authorise(o: { idempotencyKey: string; orderId: string; customerId: string; currencyCode: string; amountMinor: number; provider: string; token: string }): Promise<AuthoriseOutcome>;
   /** Releases an authorisation (or refunds an immediate capture); a failed or voided payment is left alone. */
   void(paymentId: string, idempotencyKey: string): Promise<void>;
+  /** Captures an authorised payment in full; one already captured is left alone. */
+  capture(paymentId: string, idempotencyKey: string): Promise<void>;
+}
+
+/** A shipment to create: the order's lines as ordered and what ships now. */
+export interface ShipmentRequest {
+  orderId: string;
+  customerId: string;
+  orderLines: ReadonlyArray<{ id: string; sku: string; quantity: number }>;
+  lines: ReadonlyArray<{ lineId: string; sku: string; quantity: number }>;
+  warehouseId: string;
+  carrier: string;
+  carrierName: string;
+  trackingNumber: string;
+  methodId: string;
+  destination: { fullName: string; company: string; line1: string; line2: string; city: string; region: string; postalCode: string; countryCode: string; phone: string };
+  requestId: string;
+}
+
+/** The shipping service's shipments. */
+export interface ShippingPort {
+  /** Creates a shipment (idempotent by request id); returns its id. */
+  createShipment(request: ShipmentRequest): Promise<string>;
 }

@@ -36,6 +36,13 @@ export class PaymentAdapter implements PaymentPort {
     }
   }
 
+  async capture(paymentId: string, idempotencyKey: string): Promise<void> {
+    const auth = await this.auth();
+    const payment = await this.payments.getPayment({ paymentId }, auth);
+    if (payment.state !== PaymentState.PAYMENT_STATE_AUTHORISED) return;
+    await this.payments.capturePayment({ paymentId, idempotencyKey, amount: undefined }, auth);
+  }
+
   async void(paymentId: string, idempotencyKey: string): Promise<void> {
     const auth = await this.auth();
     const payment = await this.payments.getPayment({ paymentId }, auth);

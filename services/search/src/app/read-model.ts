@@ -4,7 +4,7 @@ import {
 } from '../../../../gen/shop/catalog/v1/events.js';
 import type { ProductType } from '../../../../gen/shop/catalog/v1/product_type.js';
 import type { Brand, Category } from '../../../../gen/shop/catalog/v1/taxonomy.js';
-import { categoryPath, isActive, revisionOf, toDocument, withProductType, type Ref } from '../domain/document.js';
+import { StockStatus, categoryPath, isActive, revisionOf, skusOf, toDocument, withProductType, type Ref } from '../domain/document.js';
 import { ProductIndex } from '../domain/product-index.js';
 
 /** A catalog event as the read model takes it: the protobuf type name and the payload. */
@@ -22,6 +22,9 @@ export interface CatalogProduct {
   productType?: ProductType | undefined;
 }
 
+/** Inventory's in-stock flag for each of these SKUs. */
+export type StockSource = (skus: string[]) => Promise<Map<string, boolean>>;
+
 /** Reads every active product from the catalog, a page at a time. */
 export type CatalogSource = () => AsyncIterable<CatalogProduct[]>;
 
@@ -32,6 +35,8 @@ export type CatalogSource = () => AsyncIterable<CatalogProduct[]>;
  */
 class IndexState {
   readonly index = new ProductIndex();
+
+  constructor(private readonly stock: StockStatus) {}
   readonly revisions = new Map<string, number>();
   readonly deleted = new Set<string>();
   /** The newest definition seen of each product type (by its revision), from product and type events. */
@@ -54,7 +59,7 @@ class IndexState {
     if (revision < (this.revisions.get(product.id) ?? 0)) return;
     this.revisions.set(product.id, revision);
     // Non-staff must never find a draft or archived product: anything not active leaves the index.
-    if (isActive(product)) this.index.put(toDocument(product, p.brand, p.categories, this.productTypes.get(product.productTypeId)));
+    if (isActive(product)) this.index.put(toDocument(product, p.brand, p.categories, this.productTypes.get(product.productTypeId), this.stock));
     else this.index.remove(product.id);
   }
 
@@ -80,6 +85,15 @@ class IndexState {
         return at < 0 ? path : [...newPath, ...path.slice(at + 1)];
       });
       this.index.put({ ...doc, categoryPaths });
+    }
+  }
+
+  /** A SKU's stock changed: the products with it follow (their in-stock flag). */
+  refreshStock(sku: string): void {
+    for (const doc of [...this.index.all()]) {
+      if (!doc.skus.includes(sku)) continue;
+      const inStock = this.stock.anyInStock(doc.skus);
+      if (inStock !== doc.inStock) this.index.put({ ...doc, inStock });
     }
   }
 
@@ -148,11 +162,23 @@ export interface RebuildResult {
  * arrived during the rebuild is lost and queries never wait.
  */
 export class SearchReadModel {
-  private state = new IndexState();
+  /** Stock outlives rebuilds: it comes from inventory, not from the catalog. */
+  private readonly stock = new StockStatus();
+  private state = new IndexState(this.stock);
   private pending: CatalogEvent[] | null = null;
   private running: Promise<RebuildResult> | null = null;
 
-  constructor(private readonly source: CatalogSource) {}
+  constructor(
+    private readonly source: CatalogSource,
+    /** Inventory's in-stock flags for SKUs (a rebuild asks for each page's); none: stock unknown. */
+    private readonly stockSource: StockSource = async () => new Map(),
+  ) {}
+
+  /** Inventory says a SKU is (not) in stock now. */
+  applyAvailability(sku: string, inStock: boolean): void {
+    if (!this.stock.set(sku, inStock)) return;
+    this.state.refreshStock(sku);
+  }
 
   /** The index queries run against; replaced whole by a rebuild. */
   get index(): ProductIndex {
@@ -174,10 +200,13 @@ export class SearchReadModel {
 
   private async runRebuild(): Promise<RebuildResult> {
     const started = performance.now();
-    const fresh = new IndexState();
+    const fresh = new IndexState(this.stock);
     this.pending = [];
     try {
-      for await (const page of this.source()) for (const p of page) fresh.applyProduct(p);
+      for await (const page of this.source()) {
+        for (const [sku, inStock] of await this.stockSource(page.flatMap((p) => skusOf(p.product)))) this.stock.set(sku, inStock);
+        for (const p of page) fresh.applyProduct(p);
+      }
       // From here to the swap nothing awaits, so no event can slip in between.
       const replay = this.pending;
       for (const event of replay) fresh.apply(event);

@@ -28,10 +28,35 @@ export interface ProductDocument {
   attributeValues: AttributeValue[];
   /** Lowest variant base price per currency, in minor units. */
   prices: Record<string, number>;
+  /** The product's SKUs (variants, or the issue-2 top-level SKU), whose stock decides inStock. */
+  skus: string[];
+  /** Any SKU available or back-orderable, per inventory's availability events. */
   inStock: boolean;
   rating: number;
   createTime: number;
   imageUrl: string;
+}
+
+/** The SKUs of a product: its variants', or the issue-2 top-level one. */
+export function skusOf(product: Product): string[] {
+  const skus = product.variants.map((v) => v.sku).filter((sku) => sku !== '');
+  return skus.length > 0 ? skus : product.sku ? [product.sku] : [];
+}
+
+/** Which SKUs are in stock, as inventory last said; a SKU never heard of is not. */
+export class StockStatus {
+  private readonly inStock = new Map<string, boolean>();
+
+  /** Records a SKU's status; true when it changed. */
+  set(sku: string, inStock: boolean): boolean {
+    if (this.inStock.get(sku) === inStock) return false;
+    this.inStock.set(sku, inStock);
+    return true;
+  }
+
+  anyInStock(skus: readonly string[]): boolean {
+    return skus.some((sku) => this.inStock.get(sku) === true);
+  }
 }
 
 /** The catalog's etag is `"<revision>"`; unknown shapes count as revision 0. */
@@ -53,7 +78,7 @@ export function categoryPath(category: Category): Ref[] {
  * product itself only names their ids; a category the event does not describe is
  * kept by id with an empty name rather than dropped, so filters by id still work.
  */
-export function toDocument(product: Product, brand: Brand | undefined, categories: Category[], productType?: ProductType): ProductDocument {
+export function toDocument(product: Product, brand: Brand | undefined, categories: Category[], productType?: ProductType, stock?: StockStatus): ProductDocument {
   const byId = new Map(categories.map((c) => [c.id, c]));
   const prices: Record<string, number> = {};
   const variantPrices = product.variants.map((v) => v.price).filter((p) => p !== undefined);
@@ -81,8 +106,8 @@ export function toDocument(product: Product, brand: Brand | undefined, categorie
     productTypeId: product.productTypeId,
     attributeValues: product.attributes,
     prices,
-    // Until inventory publishes availability (issue 5), an active product counts as in stock.
-    inStock: true,
+    skus: skusOf(product),
+    inStock: stock ? stock.anyInStock(skusOf(product)) : false,
     // Until reviews exist, every product rates 0.
     rating: 0,
     createTime: product.createTime?.getTime() ?? 0,
