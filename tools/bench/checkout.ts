@@ -1,0 +1,187 @@
+// `npm run bench:checkout [-- --shoppers 20] [--duration 30] [--out file.json]`
+//
+// Issue 8's figures: checkouts per second and their latency through Envoy with N
+// concurrent shoppers on the real MongoDB-wire server, and add-to-cart. Starts its own
+// isolated stack, seeds products with stock, a shipping zone and the sandbox payment,
+// then each shopper loops for the duration: create a guest cart, add a line (timed),
+// set email, address and shipping method, check out (timed) with tok_test_success.
+// The load generator is this Node process on the same machine (loopback), so the
+// figures include its CPU; issue 9's tools/bench will split that out.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
+import { ROOT, startStack, type Stack } from '../harness/stack.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(ROOT, '.tmp', `bench-checkout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) },
+    shoppers: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '30' },
+    products: { type: 'string', default: '50' },
+  },
+});
+const SHOPPERS = Number(opts.shoppers);
+const DURATION_MS = Number(opts.duration) * 1000;
+const PRODUCTS = Number(opts.products);
+const ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
+const ADDRESS = { fullName: 'Bench Shopper', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function call<T = any>(stack: Stack, method: string, path: string, o: { token?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.token) headers['authorization'] = `Bearer ${o.token}`;
+  let body: string | undefined;
+  if (o.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(o.form).toString();
+  } else if (o.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(o.json);
+  }
+  const res = await fetch(`${stack.edgeUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summary(name: string, latencies: number[], errors: number, elapsedMs: number) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const r = (ms: number) => Math.round(ms * 10) / 10;
+  return { name, count: sorted.length, errors, perSecond: Math.round((sorted.length / elapsedMs) * 10_000) / 10, p50Ms: r(percentile(sorted, 50)), p95Ms: r(percentile(sorted, 95)), p99Ms: r(percentile(sorted, 99)) };
+}
+
+async function seed(stack: Stack): Promise<{ token: string; skus: string[]; methodId: string }> {
+  const { access_token: token } = await call<{ access_token: string }>(stack, 'POST', '/v1/oauth/token', { form: { grant_type: 'password', username: ADMIN.email, password: ADMIN.password } });
+  const warehouse = await call(stack, 'POST', '/v1/warehouses', { token, json: { code: 'BENCH', name: 'Bench', priority: 1 } });
+  const skus: string[] = [];
+  for (let i = 0; i < PRODUCTS; i++) {
+    const sku = `BENCH-CO-${i}`;
+    await call(stack, 'POST', '/v1/products', { token, json: { name: `Bench item ${i}`, sku, price: { currencyCode: 'EUR', amountMinor: 1000 + i }, status: 'PRODUCT_STATUS_ACTIVE' } });
+    await call(stack, 'POST', '/v1/stock-adjustments', { token, json: { sku, warehouseId: warehouse.id, quantityDelta: 1_000_000, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `bench:${sku}` } });
+    skus.push(sku);
+  }
+  const zone = await call(stack, 'POST', '/v1/shipping-zones', { token, json: { name: 'Bench NL', countryCodes: ['NL'] } });
+  const method = await call(stack, 'POST', '/v1/shipping-methods', {
+    token,
+    json: { zoneId: zone.id, name: 'Bench flat', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', rates: [{ currencyCode: 'EUR', amountMinor: 495 }], minBusinessDays: 1, maxBusinessDays: 3, active: true },
+  });
+  await call(stack, 'POST', '/v1/tax-rules', { token, json: { countryCode: 'NL', rateBps: 2100, pricesIncludeTax: true, taxShipping: true, name: 'BTW' } });
+  return { token, skus, methodId: method.id };
+}
+
+async function shop(stack: Stack, skus: string[], methodId: string, until: number, timings: { add: number[]; checkout: number[]; errors: { add: number; checkout: number } }): Promise<void> {
+  while (Date.now() < until) {
+    try {
+      const cart = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+      const headers = { 'x-cart-token': cart.cartToken as string };
+      const sku = skus[Math.floor(Math.random() * skus.length)]!;
+      let started = performance.now();
+      try {
+        await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku, quantity: 1 } });
+        timings.add.push(performance.now() - started);
+      } catch {
+        timings.errors.add++;
+        continue;
+      }
+      await call(stack, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
+      started = performance.now();
+      try {
+        const order = await call(stack, 'POST', `/v1/carts/${cart.id}:checkout`, { headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
+        if (order.status !== 'ORDER_STATUS_CONFIRMED') throw new Error(order.status);
+        timings.checkout.push(performance.now() - started);
+      } catch {
+        timings.errors.checkout++;
+      }
+    } catch {
+      timings.errors.checkout++;
+    }
+  }
+}
+
+/** Add-to-cart alone: each shopper keeps adding single units to one cart (a new cart when it is full). */
+async function addOnly(stack: Stack, skus: string[], until: number, timings: { add: number[]; errors: number }): Promise<void> {
+  let cart: { id: string; headers: Record<string, string>; adds: number } | null = null;
+  while (Date.now() < until) {
+    if (!cart || cart.adds >= 400) {
+      const created = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+      cart = { id: created.id, headers: { 'x-cart-token': created.cartToken }, adds: 0 };
+    }
+    const started = performance.now();
+    try {
+      await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers: cart.headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
+      timings.add.push(performance.now() - started);
+      cart.adds++;
+    } catch {
+      timings.errors++;
+      cart = null;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-checkout-'));
+  const fieldKeyId = 'bench-1';
+  log(`starting an isolated stack in ${workDir}`);
+  const stack = await startStack({
+    workDir,
+    persistent: false,
+    mesh: true,
+    edgeRateLimitPerSecond: 1_000_000,
+    serviceEnv: {
+      SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId),
+      SHOP_FIELD_KEY_ID: fieldKeyId,
+      SHOP_LOG_LEVEL: 'warn',
+      SHOP_SEED_ADMIN_EMAIL: ADMIN.email,
+      SHOP_SEED_ADMIN_PASSWORD: ADMIN.password,
+      // Shoppers come from one loopback address; the per-IP limits would be what we measure.
+      SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
+    },
+  });
+  let failed = false;
+  try {
+    log(`seeding ${PRODUCTS} stocked products, a shipping zone and a tax rule`);
+    const { skus, methodId } = await seed(stack);
+    const timings = { add: [] as number[], checkout: [] as number[], errors: { add: 0, checkout: 0 } };
+    log('warming up for 5 s');
+    await Promise.all(Array.from({ length: SHOPPERS }, () => shop(stack, skus, methodId, Date.now() + 5_000, { add: [], checkout: [], errors: { add: 0, checkout: 0 } })));
+    log(`${SHOPPERS} shoppers for ${DURATION_MS / 1000} s`);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: SHOPPERS }, () => shop(stack, skus, methodId, started + DURATION_MS, timings)));
+    const elapsed = Date.now() - started;
+    log(`${SHOPPERS} shoppers only adding to carts for ${DURATION_MS / 2000} s`);
+    const adds = { add: [] as number[], errors: 0 };
+    const addStarted = Date.now();
+    await Promise.all(Array.from({ length: SHOPPERS }, () => addOnly(stack, skus, addStarted + DURATION_MS / 2, adds)));
+    const addElapsed = Date.now() - addStarted;
+    const result = {
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) },
+      shoppers: SHOPPERS,
+      durationS: elapsed / 1000,
+      checkout: summary('checkout (cart -> order -> reservation -> payment -> confirmed)', timings.checkout, timings.errors.checkout, elapsed),
+      addToCartInCheckoutLoop: summary('add to cart (within the checkout loop)', timings.add, timings.errors.add, elapsed),
+      addToCart: summary('add to cart (alone)', adds.add, adds.errors, addElapsed),
+    };
+    mkdirSync(dirname(opts.out!), { recursive: true });
+    writeFileSync(opts.out!, JSON.stringify(result, null, 2));
+    log(`\n| scenario | per second | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|`);
+    for (const s of [result.checkout, result.addToCartInCheckoutLoop, result.addToCart]) log(`| ${s.name} | ${s.perSecond} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.errors} |`);
+    log(`\n(${SHOPPERS} shoppers, each looping cart -> add -> details -> checkout; load generator on the same machine; JSON in ${opts.out})`);
+  } catch (err) {
+    failed = true;
+    log(`bench failed: ${err instanceof Error ? err.stack : String(err)} (logs kept in ${workDir})`);
+  } finally {
+    await stack.stop();
+    if (!failed) rmSync(workDir, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
