@@ -216,6 +216,29 @@ describe('cart details and tax', () => {
     assert.equal(money(res.body.grandTotal), 1210);
   });
 
+  test('a price list that says its prices contain tax wins over a net destination rule', async () => {
+    const sku = uniqueSku('GROSS');
+    const created = await api('POST', '/v1/products', { token: await admin(), json: { name: 'Gross-priced lamp', sku, price: { currencyCode: 'USD', amountMinor: 2500 }, status: 'PRODUCT_STATUS_ACTIVE' } });
+    assert.equal(created.status, 200);
+    await stockUp(sku, 5);
+    const list = await api('POST', '/v1/price-lists', { token: await admin(), json: { name: `Gross USD ${sku}`, currencyCode: 'USD', taxMode: 'PRICE_TAX_MODE_INCLUSIVE' } });
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.equal(list.body.taxMode, 'PRICE_TAX_MODE_INCLUSIVE');
+    const tiers = await api('POST', `/v1/price-lists/${list.body.id}/tiers:set`, { token: await admin(), json: { tiers: [{ sku, minQuantity: 1, unitPrice: { currencyCode: 'USD', amountMinor: 2145 } }] } });
+    assert.equal(tiers.status, 200, JSON.stringify(tiers.body));
+    const res0 = await api('POST', '/v1/carts', { json: { currencyCode: 'USD' } });
+    const headers = { 'x-cart-token': res0.body.cartToken };
+    await addLine(res0.body.id, headers, sku, 1);
+    const ca = await api('PATCH', `/v1/carts/${res0.body.id}`, {
+      headers,
+      json: { shippingAddress: { fullName: 'Ann', line1: '1 Market St', city: 'San Francisco', region: 'CA', postalCode: '94105', countryCode: 'US' } },
+    });
+    assert.equal(money(ca.body.lines[0].unitPrice), 2145);
+    assert.equal(money(ca.body.includedTaxTotal), 145, '7.25% contained in 21.45 (net 20.00)');
+    assert.equal(money(ca.body.taxTotal), 0);
+    assert.equal(money(ca.body.grandTotal), 2145);
+  });
+
   test('bad details name their fields and change nothing', async () => {
     const cart = await guestCart();
     const res = await api('PATCH', `/v1/carts/${cart.id}`, {

@@ -15,6 +15,8 @@ export interface SkuInfo {
 export interface SkuPrice {
   unitMinor: number;
   regularMinor: number;
+  /** Whether the price contains tax, when its price list says; null: the destination rule decides. */
+  includesTax: boolean | null;
 }
 
 /** The catalog, as the cart uses it (batched: one call for all lines). */

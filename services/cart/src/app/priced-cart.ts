@@ -66,7 +66,7 @@ export async function priceCart(cart: CartDoc, sources: PricingSources, ctx?: Ca
     return { line, sku, price, reason };
   });
   const sellable = partial.filter((p) => p.reason === '');
-  const priced = sellable.map((p) => ({ unitPriceMinor: p.price!.unitMinor, quantity: p.line.quantity }));
+  const priced = sellable.map((p) => ({ unitPriceMinor: p.price!.unitMinor, quantity: p.line.quantity, ...(p.price!.includesTax === null ? {} : { pricesIncludeTax: p.price!.includesTax }) }));
   const parcel: Parcel | null = destination
     ? {
         destination,

@@ -61,6 +61,15 @@ describe('cart totals', () => {
     assert.equal(t.grandTotalMinor, 1000 - 200 + 500 + 100);
   });
 
+  test('a price list can say its prices are gross or net, whatever the destination rule says', () => {
+    // Destination rule: 19% on net prices. One line from a gross (inclusive) list, one from a net list.
+    const t = cartTotals([{ unitPriceMinor: 1190, quantity: 1, pricesIncludeTax: true }, { unitPriceMinor: 1000, quantity: 1, pricesIncludeTax: false }, { unitPriceMinor: 1000, quantity: 1 }], 0, exclusive(1900));
+    assert.deepEqual(t.lines.map((l) => l.taxMinor), [190, 190, 190]);
+    assert.equal(t.includedTaxMinor, 190);
+    assert.equal(t.addedTaxMinor, 380);
+    assert.equal(t.grandTotalMinor, 1190 + 1000 + 1000 + 380);
+  });
+
   test('an empty cart is all zero', () => {
     const t = cartTotals([], 0, exclusive(1900, true));
     assert.deepEqual([t.subtotalMinor, t.addedTaxMinor, t.includedTaxMinor, t.grandTotalMinor], [0, 0, 0, 0]);

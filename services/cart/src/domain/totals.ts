@@ -23,6 +23,8 @@ export const NO_TAX: TaxRate = { rateBps: 0, pricesIncludeTax: false, taxShippin
 export interface PricedLine {
   unitPriceMinor: number;
   quantity: number;
+  /** The price list's say on whether its prices contain tax; absent: the destination rule's. */
+  pricesIncludeTax?: boolean;
 }
 
 export interface LineAmounts {
@@ -74,16 +76,21 @@ export function lineTotal(line: PricedLine): number {
 
 /** The whole cart's amounts for priced lines, the shipping price and the destination's tax rate. */
 export function cartTotals(lines: readonly PricedLine[], shippingMinor: number, rate: TaxRate, discountMinor = 0): CartTotals {
+  let added = 0;
+  let included = 0;
   const amounts = lines.map((line) => {
     const total = lineTotal(line);
-    return { lineTotalMinor: total, taxMinor: taxOf(total, rate) };
+    const inclusive = line.pricesIncludeTax ?? rate.pricesIncludeTax;
+    const tax = taxOf(total, { ...rate, pricesIncludeTax: inclusive });
+    if (inclusive) included += tax;
+    else added += tax;
+    return { lineTotalMinor: total, taxMinor: tax };
   });
   const subtotal = amounts.reduce((sum, a) => sum + a.lineTotalMinor, 0);
-  const lineTax = amounts.reduce((sum, a) => sum + a.taxMinor, 0);
+  // Shipping prices follow the destination's rule.
   const shippingTax = rate.taxShipping ? taxOf(shippingMinor, rate) : 0;
-  const tax = lineTax + shippingTax;
-  const added = rate.pricesIncludeTax ? 0 : tax;
-  const included = rate.pricesIncludeTax ? tax : 0;
+  if (rate.pricesIncludeTax) included += shippingTax;
+  else added += shippingTax;
   const grand = subtotal - discountMinor + shippingMinor + added;
   if (!Number.isSafeInteger(grand)) throw new RangeError('cart total is too large');
   return { lines: amounts, subtotalMinor: subtotal, discountMinor, shippingMinor, addedTaxMinor: added, includedTaxMinor: included, grandTotalMinor: grand };

@@ -1,4 +1,5 @@
 import { ProductStatus, type CatalogServiceService } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { PriceTaxMode } from '../../../../gen/shop/catalog/v1/pricing.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { ServiceClient } from '../../../platform/src/grpc/client.js';
 import type { ServiceTokenSource } from '../../../platform/src/service-token.js';
@@ -32,7 +33,11 @@ export class CatalogGateway implements CatalogPort {
     const token = await this.tokens.token();
     const { prices } = await this.catalog.selectPrices({ currencyCode, customerGroup: '', at: undefined, items: items.map((i) => ({ sku: i.sku, quantity: i.quantity })) }, { ctx, token });
     return new Map(
-      prices.map((p) => [p.sku, { unitMinor: p.unitPrice?.amountMinor ?? 0, regularMinor: p.regularUnitPrice?.amountMinor ?? p.unitPrice?.amountMinor ?? 0 }]),
+      prices.map((p) => [p.sku, {
+        unitMinor: p.unitPrice?.amountMinor ?? 0,
+        regularMinor: p.regularUnitPrice?.amountMinor ?? p.unitPrice?.amountMinor ?? 0,
+        includesTax: p.taxMode === PriceTaxMode.PRICE_TAX_MODE_INCLUSIVE ? true : p.taxMode === PriceTaxMode.PRICE_TAX_MODE_EXCLUSIVE ? false : null,
+      }]),
     );
   }
 }

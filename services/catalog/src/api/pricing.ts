@@ -1,5 +1,5 @@
 import type { CatalogServiceService } from '../../../../gen/shop/catalog/v1/catalog_service.js';
-import type { PriceList } from '../../../../gen/shop/catalog/v1/pricing.js';
+import { PriceTaxMode, type PriceList } from '../../../../gen/shop/catalog/v1/pricing.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import type { ServiceHandlers } from '../../../platform/src/grpc/context.js';
 import type { Pricing } from '../app/pricing.js';
@@ -17,6 +17,7 @@ function fieldsFrom(list: PriceList | undefined): PriceListFields {
     validFrom: list.validFrom ?? null,
     validUntil: list.validUntil ?? null,
     priority: list.priority,
+    taxMode: list.taxMode === PriceTaxMode.PRICE_TAX_MODE_INCLUSIVE ? 'inclusive' : list.taxMode === PriceTaxMode.PRICE_TAX_MODE_EXCLUSIVE ? 'exclusive' : 'destination',
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { PriceList, PriceTier, SelectedPrice } from '../../../../gen/shop/catalog/v1/pricing.js';
+import { PriceTaxMode, type PriceList, type PriceTier, type SelectedPrice } from '../../../../gen/shop/catalog/v1/pricing.js';
 import { auditOutboxEntry, type AuditContext } from '../../../platform/src/audit.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 import { outboxPush } from '../../../platform/src/events/index.js';
@@ -52,6 +52,13 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
+/** The proto value of each tax mode. */
+export const TAX_MODE: Record<'destination' | 'inclusive' | 'exclusive', PriceTaxMode> = {
+  destination: PriceTaxMode.PRICE_TAX_MODE_UNSPECIFIED,
+  inclusive: PriceTaxMode.PRICE_TAX_MODE_INCLUSIVE,
+  exclusive: PriceTaxMode.PRICE_TAX_MODE_EXCLUSIVE,
+};
+
 export function toPriceListMessage(doc: PriceListDoc): PriceList {
   return {
     id: doc._id.toHexString(),
@@ -61,6 +68,7 @@ export function toPriceListMessage(doc: PriceListDoc): PriceList {
     validFrom: doc.validFrom ?? undefined,
     validUntil: doc.validUntil ?? undefined,
     priority: doc.priority,
+    taxMode: TAX_MODE[doc.taxMode ?? 'destination'],
     etag: etagOf(doc.revision),
     createTime: doc.createdAt,
     updateTime: doc.updatedAt,
@@ -74,6 +82,7 @@ const fieldsOf = (doc: PriceListDoc): PriceListFields => ({
   validFrom: doc.validFrom,
   validUntil: doc.validUntil,
   priority: doc.priority,
+  taxMode: doc.taxMode ?? 'destination',
 });
 
 const ruleOf = (doc: Pick<PriceListDoc, '_id' | 'currencyCode' | 'customerGroup' | 'validFrom' | 'validUntil' | 'priority'>): PriceListRule => ({
@@ -216,12 +225,13 @@ export class Pricing {
             customerGroup: { $in: ['', req.customerGroup] },
             $and: [{ $or: [{ validFrom: null }, { validFrom: { $lte: at } }] }, { $or: [{ validUntil: null }, { validUntil: { $gt: at } }] }],
           },
-          { currencyCode: 1, customerGroup: 1, validFrom: 1, validUntil: 1, priority: 1 },
+          { currencyCode: 1, customerGroup: 1, validFrom: 1, validUntil: 1, priority: 1, taxMode: 1 },
         )
         .lean<PriceListDoc[]>(),
       this.variants.basePrices(skus),
     ]);
     const lists = listDocs.map(ruleOf);
+    const modes = new Map(listDocs.map((d) => [d._id.toHexString(), d.taxMode ?? 'destination']));
     const known = skus.filter((s) => basePrices.has(s));
     let tiers: Tier[] = [];
     if (lists.length > 0 && known.length > 0) {
@@ -234,7 +244,7 @@ export class Pricing {
       if (!basePrices.has(item.sku)) continue;
       const query = { sku: item.sku, quantity: item.quantity, currencyCode: req.currencyCode, customerGroup: req.customerGroup, at };
       const selected = selectPrice(query, lists, tiersBySku.get(item.sku) ?? [], basePrices.get(item.sku) ?? null);
-      if (selected) out.push(selected);
+      if (selected) out.push({ ...selected, taxMode: selected.priceListId ? TAX_MODE[modes.get(selected.priceListId) ?? 'destination'] : PriceTaxMode.PRICE_TAX_MODE_UNSPECIFIED });
     }
     return out;
   }

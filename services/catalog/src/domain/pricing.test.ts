@@ -112,14 +112,14 @@ describe('listApplies', () => {
 });
 
 describe('validatePriceList', () => {
-  const valid = { name: 'EUR retail', currencyCode: 'EUR', customerGroup: '', validFrom: null, validUntil: null, priority: 0 };
+  const valid = { name: 'EUR retail', currencyCode: 'EUR', customerGroup: '', validFrom: null, validUntil: null, priority: 0, taxMode: 'destination' as const };
 
   test('accepts a plain list and trims its name', () => {
     assert.equal(validatePriceList({ ...valid, name: ' EUR retail ' }).name, 'EUR retail');
   });
 
   test('names every invalid field', () => {
-    const bad = { name: '', currencyCode: 'EURO', customerGroup: 'Has Spaces', validFrom: null, validUntil: null, priority: 1.5 };
+    const bad = { name: '', currencyCode: 'EURO', customerGroup: 'Has Spaces', validFrom: null, validUntil: null, priority: 1.5, taxMode: 'destination' as const };
     assert.deepEqual(violatedFieldsOf(() => validatePriceList(bad)), [
       'price_list.currency_code',
       'price_list.customer_group',
@@ -143,8 +143,8 @@ describe('parsePriceListMask and applyPriceListPatch', () => {
   });
 
   test('changes only the masked fields', () => {
-    const current = { name: 'a', currencyCode: 'EUR', customerGroup: '', validFrom: null, validUntil: null, priority: 0 };
-    const patch = { name: 'b', currencyCode: 'USD', customerGroup: 'vip', validFrom: T0, validUntil: T1, priority: 7 };
+    const current = { name: 'a', currencyCode: 'EUR', customerGroup: '', validFrom: null, validUntil: null, priority: 0, taxMode: 'destination' as const };
+    const patch = { name: 'b', currencyCode: 'USD', customerGroup: 'vip', validFrom: T0, validUntil: T1, priority: 7, taxMode: 'inclusive' as const };
     assert.deepEqual(applyPriceListPatch(current, patch, ['priority', 'valid_until']), { ...current, priority: 7, validUntil: T1 });
   });
 });

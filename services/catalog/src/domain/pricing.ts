@@ -135,6 +135,9 @@ const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const INT32_MAX = 2_147_483_647;
 
 /** The fields staff edit on a price list; the currency is fixed once the list exists. */
+/** Whether a list's prices contain tax: its own say, or the destination's tax rule. */
+export type PriceTaxMode = 'destination' | 'inclusive' | 'exclusive';
+
 export interface PriceListFields {
   name: string;
   currencyCode: string;
@@ -142,9 +145,10 @@ export interface PriceListFields {
   validFrom: Date | null;
   validUntil: Date | null;
   priority: number;
+  taxMode: PriceTaxMode;
 }
 
-export const EDITABLE_PRICE_LIST_FIELDS = ['name', 'customer_group', 'valid_from', 'valid_until', 'priority'] as const;
+export const EDITABLE_PRICE_LIST_FIELDS = ['name', 'customer_group', 'valid_from', 'valid_until', 'priority', 'tax_mode'] as const;
 export type EditablePriceListField = (typeof EDITABLE_PRICE_LIST_FIELDS)[number];
 
 /** Validates a whole price list, naming every bad field; trims name and group. */
@@ -184,6 +188,7 @@ const FIELD_KEYS: Record<EditablePriceListField, keyof PriceListFields> = {
   valid_from: 'validFrom',
   valid_until: 'validUntil',
   priority: 'priority',
+  tax_mode: 'taxMode',
 };
 
 /** Applies the masked fields of a patch to the current list. */

@@ -14,6 +14,8 @@ export interface PriceListDoc {
   /** Exclusive. */
   validUntil: Date | null;
   priority: number;
+  /** Whether the prices contain tax; 'destination' follows the destination's tax rule. */
+  taxMode?: 'destination' | 'inclusive' | 'exclusive';
   /** Bumped by every change; the etag clients send back. */
   revision: number;
   createdAt: Date;
@@ -29,6 +31,7 @@ const priceListSchema = new Schema<PriceListDoc>(
     validFrom: { type: Date, default: null },
     validUntil: { type: Date, default: null },
     priority: { type: Number, required: true, default: 0 },
+    taxMode: { type: String, default: 'destination' },
     revision: { type: Number, required: true, default: 1 },
     outbox: outboxSchema,
   },
