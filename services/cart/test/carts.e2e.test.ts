@@ -267,6 +267,22 @@ describe('customer carts', () => {
     assert.equal((await api('GET', `/v1/carts/${first.body.id}`)).status, 404, 'a guest without the customer\'s token sees nothing either');
   });
 
+  test('a customer fills the cart from their address book; a guest or a wrong id cannot', async () => {
+    const ann = await newCustomer();
+    const saved = await api('POST', '/v1/users/me/addresses', { token: ann.token, json: { fullName: 'Ann Book', line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', countryCode: 'NL' } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
+    const filled = await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { shippingAddressId: saved.body.id, billingAddressId: saved.body.id } });
+    assert.equal(filled.status, 200, JSON.stringify(filled.body));
+    assert.equal(filled.body.shippingAddress.line1, 'Keizersgracht 1');
+    assert.equal(filled.body.billingAddress.fullName, 'Ann Book');
+    const wrong = await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { shippingAddressId: '000000000000000000000000' } });
+    assert.deepEqual(violatedFields(wrong.body), ['shipping_address_id']);
+    const guest = await guestCart();
+    const anonymous = await api('PATCH', `/v1/carts/${guest.id}`, { headers: guest.headers, json: { shippingAddressId: saved.body.id } });
+    assert.equal(anonymous.status, 401);
+  });
+
   test('on login the guest cart merges into the customer cart, once', async () => {
     const cup = await product();
     const saucer = await product({ name: 'Saucer' });

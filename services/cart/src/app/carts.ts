@@ -8,6 +8,7 @@ import {
   type AddressDoc, type CartDoc, type CartLimits,
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
+import type { CustomerGateways } from '../infra/customer-gateways.js';
 import { priceCart, type PricedCart, type PricingSources, type TaxRateLookup } from './priced-cart.js';
 import type { CatalogPort, ShippingOptionQuote, ShippingQuotes, StockPort } from './ports.js';
 
@@ -27,6 +28,9 @@ export interface CartAnswer {
 /** The fields of UpdateCart; undefined leaves a field as it is. */
 export interface CartDetailsPatch {
   email?: string;
+  /** Address-book entries of the signed-in customer to copy (win over the address fields). */
+  shippingAddressId?: string;
+  billingAddressId?: string;
   shippingAddress?: PostalAddress | null;
   billingAddress?: PostalAddress | null;
   shippingMethodId?: string;
@@ -45,6 +49,7 @@ export class Carts {
     private readonly taxRate: TaxRateLookup,
     private readonly shipping: ShippingQuotes | null,
     private readonly stock: StockPort | null,
+    private readonly customers: CustomerGateways | null,
     private readonly limits: CartLimits,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -107,6 +112,18 @@ export class Carts {
     return this.change(id, ctx, (current) => ({ ...current, lines: setQuantity(current, lineId, 0, this.limits) }));
   }
 
+  /** Replaces address-book ids with the addresses they name (the caller's own book). */
+  private async withBookAddresses(patch: CartDetailsPatch, ctx: CallContext): Promise<CartDetailsPatch> {
+    if (!patch.shippingAddressId && !patch.billingAddressId) return patch;
+    if (!customerOf(ctx) || !this.customers) {
+      throw new DomainError('unauthenticated', 'SIGN_IN_REQUIRED', 'sign in to use addresses from your address book', {}, [{ field: patch.shippingAddressId ? 'shipping_address_id' : 'billing_address_id', description: 'needs a signed-in customer' }]);
+    }
+    const next = { ...patch };
+    if (patch.shippingAddressId) next.shippingAddress = await this.customers.address(patch.shippingAddressId, 'shipping_address_id', ctx);
+    if (patch.billingAddressId) next.billingAddress = await this.customers.address(patch.billingAddressId, 'billing_address_id', ctx);
+    return next;
+  }
+
   /** The shipping methods that can take the cart to its address, cheapest first. */
   async shippingOptions(id: string, ctx: CallContext): Promise<ShippingOptionQuote[]> {
     const cart = await this.load(id, ctx);
@@ -116,7 +133,8 @@ export class Carts {
     return this.shipping.quote(priced.parcel, '', ctx);
   }
 
-  async updateDetails(id: string, patch: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
+  async updateDetails(id: string, input: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
+    const patch = await this.withBookAddresses(input, ctx);
     const set = validateDetails(patch);
     if (set.values.shippingMethodId) await this.assertShippable(id, set, ctx);
     return this.change(id, ctx, (current) => {
