@@ -70,7 +70,7 @@ export class Carts {
     const existingId = await this.store.customerCartId(customerId, currency);
     const existing = existingId ? await this.store.get(existingId) : null;
     if (existing?.state === 'open') return this.answer(existing, ctx);
-    const cart = newCart(randomUUID(), currency, { customerId }, this.now());
+    const cart = newCart(randomUUID(), currency, { customerId, ...(ctx.caller?.customerGroup ? { customerGroup: ctx.caller.customerGroup } : {}) }, this.now());
     await this.store.create(cart);
     const winner = await this.store.claimCustomerCart(customerId, currency, cart.id, existingId);
     const chosen = winner === cart.id ? cart : await this.store.get(winner);
@@ -189,7 +189,7 @@ export class Carts {
         return cart;
       },
       attempt: async (current) => {
-        const next = mutate(current);
+        const next = withCustomerGroup(mutate(current), current, ctx);
         if (next === current) return current;
         // Checkout steps move the state themselves; everything else needs an open cart.
         if (!options.checkoutStep) assertOpen(current);
@@ -255,7 +255,7 @@ export class Carts {
   }
 
   private async assertSellable(currencyCode: string, sku: string, quantity: number, ctx: CallContext): Promise<void> {
-    const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx)]);
+    const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx.caller?.customerGroup ?? '', ctx)]);
     const found = info.get(sku);
     if (!found) throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
     if (!found.purchasable) throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
@@ -277,6 +277,19 @@ export class Carts {
     const [priced, ttl] = await Promise.all([priceCart(cart, this.sources(), ctx), this.store.ttl(cart.id)]);
     return { priced, expiresInSeconds: Math.max(ttl, 0) };
   }
+}
+
+/**
+ * The cart with its customer's current pricing group (their token's `grp`), when the
+ * customer is the one changing it; unchanged otherwise (a guest, the order service).
+ */
+function withCustomerGroup(next: CartDoc, current: CartDoc, ctx: CallContext | OwnerProof): CartDoc {
+  if (next === current || !('metadata' in ctx) || !current.customerId || customerOf(ctx) !== current.customerId) return next;
+  const group = ctx.caller?.customerGroup ?? '';
+  if ((current.customerGroup ?? '') === group) return next;
+  const updated: CartDoc = { ...next, customerGroup: group };
+  if (!group) delete updated.customerGroup;
+  return updated;
 }
 
 /** The signed-in customer behind a call; null for guests and service accounts. */
