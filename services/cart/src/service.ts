@@ -1,5 +1,6 @@
 import { CartServiceService } from '../../../gen/shop/cart/v1/cart_service.js';
 import { CatalogServiceService } from '../../../gen/shop/catalog/v1/catalog_service.js';
+import { IdentityServiceService } from '../../../gen/shop/identity/v1/identity_service.js';
 import { InventoryServiceService } from '../../../gen/shop/inventory/v1/inventory_service.js';
 import { ShippingServiceService } from '../../../gen/shop/shipping/v1/shipping_service.js';
 import { PUBLIC, SELF, requires } from '../../platform/src/auth.js';
@@ -19,6 +20,7 @@ import { CartStore } from './infra/cart-store.js';
 import { CatalogGateway } from './infra/catalog-gateway.js';
 import { ShippingGateway } from './infra/shipping-gateway.js';
 import { StockGateway } from './infra/stock-gateway.js';
+import { CustomerGateways } from './infra/customer-gateways.js';
 import { taxRuleModel } from './infra/tax-rules.js';
 import { wishlistModel } from './infra/wishlists.js';
 
@@ -51,6 +53,7 @@ export const cartService = defineService({
     addWishlistItem: SELF,
     removeWishlistItem: SELF,
     moveWishlistItemToCart: SELF,
+    notifyWhenAvailable: SELF,
     shareWishlist: SELF,
     unshareWishlist: SELF,
     getSharedWishlist: PUBLIC,
@@ -70,19 +73,22 @@ export const cartService = defineService({
     const store = new CartStore(redis, own.cartTtlSeconds);
     const shippingClient = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['quoteShipping'] });
     const inventory = createServiceClient(InventoryServiceService, { name: 'inventory', address: config.inventoryAddr, idempotent: ['getAvailability'] });
-    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), new StockGateway(inventory), {
+    const identity = createServiceClient(IdentityServiceService, { name: 'identity', address: config.identityAddr, idempotent: ['listAddresses'] });
+    const customers = new CustomerGateways(identity, inventory);
+    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), new StockGateway(inventory), customers, {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
     });
     const sweeper = startAbandonedCartSweeper({ store, carts, js: nats.js, logger, abandonAfterMs: own.cartAbandonAfterSeconds * 1000, intervalMs: own.cartAbandonSweepSeconds * 1000 });
     return {
-      handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts)) },
+      handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts, customers)) },
       stop: async () => {
         await sweeper.stop();
         catalog.close();
         shippingClient.close();
         inventory.close();
+        identity.close();
         tokens.close();
       },
     };

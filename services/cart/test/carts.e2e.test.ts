@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CartServiceService, CartState } from '../../../gen/shop/cart/v1/cart_service.js';
 import { createServiceClient, type ServiceClient } from '../../platform/src/grpc/client.js';
 import { toDomainError } from '../../platform/src/errors.js';
-import { admin, api, errorReason, newCustomer, stockUp, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
+import { admin, api, errorReason, login, newCustomer, stockUp, uniqueSku, violatedFields } from '../../../tools/testing/edge.js';
 
 const eur = (amountMinor: number) => ({ currencyCode: 'EUR', amountMinor });
 const money = (m: { amountMinor: string | number } | undefined) => Number(m?.amountMinor ?? 0);
@@ -265,6 +265,43 @@ describe('customer carts', () => {
     const bob = await newCustomer();
     assert.equal((await api('GET', `/v1/carts/${first.body.id}`, { token: bob.token })).status, 404);
     assert.equal((await api('GET', `/v1/carts/${first.body.id}`)).status, 404, 'a guest without the customer\'s token sees nothing either');
+  });
+
+  test('a customer in a pricing group sees the group\'s prices; a guest sees the regular ones', async () => {
+    const cup = await product({ price: eur(1000) });
+    const group = `wholesale-${randomUUID().slice(0, 6)}`;
+    const list = await api('POST', '/v1/price-lists', { token: await admin(), json: { name: `Group ${group}`, currencyCode: 'EUR', customerGroup: group, priority: 10 } });
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    await api('POST', `/v1/price-lists/${list.body.id}/tiers:set`, { token: await admin(), json: { tiers: [{ sku: cup.sku, minQuantity: 1, unitPrice: eur(700) }] } });
+    const ann = await newCustomer();
+    const grouped = await api('PATCH', `/v1/users/${ann.id}?updateMask=customerGroup`, { token: await admin(), json: { customerGroup: group } });
+    assert.equal(grouped.status, 200, JSON.stringify(grouped.body));
+    assert.equal(grouped.body.customerGroup, group);
+    const { access_token: token } = await login(ann.email, ann.password); // the new group rides in the next token
+    const cart = await api('POST', '/v1/carts', { token, json: { currencyCode: 'EUR' } });
+    const added = await api('POST', `/v1/carts/${cart.body.id}/lines`, { token, json: { sku: cup.sku, quantity: 1 } });
+    assert.equal(money(added.body.lines[0].unitPrice), 700);
+    const guest = await guestCart();
+    const guestLine = await addLine(guest.id, guest.headers, cup.sku, 1);
+    assert.equal(money(guestLine.body.lines[0].unitPrice), 1000);
+    const bad = await api('PATCH', `/v1/users/${ann.id}?updateMask=customerGroup`, { token: await admin(), json: { customerGroup: 'Not A Group!' } });
+    assert.deepEqual(violatedFields(bad.body), ['customer_group']);
+  });
+
+  test('a customer fills the cart from their address book; a guest or a wrong id cannot', async () => {
+    const ann = await newCustomer();
+    const saved = await api('POST', '/v1/users/me/addresses', { token: ann.token, json: { fullName: 'Ann Book', line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', countryCode: 'NL' } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const cart = await api('POST', '/v1/carts', { token: ann.token, json: { currencyCode: 'EUR' } });
+    const filled = await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { shippingAddressId: saved.body.id, billingAddressId: saved.body.id } });
+    assert.equal(filled.status, 200, JSON.stringify(filled.body));
+    assert.equal(filled.body.shippingAddress.line1, 'Keizersgracht 1');
+    assert.equal(filled.body.billingAddress.fullName, 'Ann Book');
+    const wrong = await api('PATCH', `/v1/carts/${cart.body.id}`, { token: ann.token, json: { shippingAddressId: '000000000000000000000000' } });
+    assert.deepEqual(violatedFields(wrong.body), ['shipping_address_id']);
+    const guest = await guestCart();
+    const anonymous = await api('PATCH', `/v1/carts/${guest.id}`, { headers: guest.headers, json: { shippingAddressId: saved.body.id } });
+    assert.equal(anonymous.status, 401);
   });
 
   test('on login the guest cart merges into the customer cart, once', async () => {

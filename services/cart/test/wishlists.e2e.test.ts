@@ -78,6 +78,21 @@ describe('wishlists through the edge', () => {
     assert.equal(errorReason(again.body), 'WISHLIST_ITEM_NOT_FOUND');
   });
 
+  test('a wishlist item the customer wants back in stock subscribes them at inventory', async () => {
+    const ann = await newCustomer();
+    const w = await wishlist(ann.token);
+    const pot = await product();
+    await api('POST', `/v1/wishlists/${w.id}/items`, { token: ann.token, json: { sku: pot.sku } });
+    for (let i = 0; i < 2; i++) {
+      const res = await api('POST', `/v1/wishlists/${w.id}/items/${pot.sku}:notifyWhenAvailable`, { token: ann.token, json: {} });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    const subs = await api('GET', '/v1/users/me/back-in-stock-subscriptions', { token: ann.token });
+    assert.deepEqual((subs.body.subscriptions ?? []).map((s: { sku: string }) => s.sku), [pot.sku]);
+    const missing = await api('POST', `/v1/wishlists/${w.id}/items/NOT-ON-LIST:notifyWhenAvailable`, { token: ann.token, json: {} });
+    assert.equal(errorReason(missing.body), 'WISHLIST_ITEM_NOT_FOUND');
+  });
+
   test('a shared list is readable by link without signing in, and unsharing ends it', async () => {
     const ann = await newCustomer();
     const w = await wishlist(ann.token, 'Wedding');

@@ -31,6 +31,8 @@ export interface Caller {
   sessionId?: string;
   /** True when `amr` says the user passed a second factor (RFC 8176 "mfa"). */
   mfa: boolean;
+  /** A customer's pricing group (the `grp` claim), when identity put them in one. */
+  customerGroup?: string;
   /** The raw bearer token, forwarded to downstream services on behalf of the caller. */
   token: string;
 }
@@ -233,5 +235,6 @@ export function callerFromClaims(payload: JWTPayload, token: string): Caller {
     token,
   };
   if (typeof payload['sid'] === 'string' && payload['sid'] !== '') caller.sessionId = payload['sid'];
+  if (kind === 'user' && typeof payload['grp'] === 'string' && payload['grp'] !== '') caller.customerGroup = payload['grp'];
   return caller;
 }

@@ -17,6 +17,8 @@ export function cartHandlers(carts: Carts, taxRules: TaxRules): ServiceHandlers<
           shippingAddress: addressPatch(req.shippingAddress),
           billingAddress: addressPatch(req.billingAddress),
           shippingMethodId: req.shippingMethodId,
+          shippingAddressId: req.shippingAddressId || undefined,
+          billingAddressId: req.billingAddressId || undefined,
         }, ctx),
       ),
     addLine: async (req, ctx) => toCartMessage(await carts.addLine(req.cartId, { sku: req.sku, quantity: req.quantity, idempotencyKey: req.idempotencyKey }, ctx)),

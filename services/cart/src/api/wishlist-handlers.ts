@@ -6,7 +6,7 @@ import { toCartMessage } from './mapping.js';
 
 export type WishlistMethods =
   | 'createWishlist' | 'listWishlists' | 'getWishlist' | 'updateWishlist' | 'deleteWishlist' | 'addWishlistItem'
-  | 'removeWishlistItem' | 'moveWishlistItemToCart' | 'shareWishlist' | 'unshareWishlist' | 'getSharedWishlist';
+  | 'removeWishlistItem' | 'moveWishlistItemToCart' | 'notifyWhenAvailable' | 'shareWishlist' | 'unshareWishlist' | 'getSharedWishlist';
 
 function items({ doc, skus }: DescribedWishlist): WishlistItem[] {
   return doc.items.map((item) => {
@@ -41,6 +41,7 @@ export function wishlistHandlers(wishlists: Wishlists): ServiceHandlers<Pick<typ
     addWishlistItem: async (req, ctx) => toWishlist(await wishlists.addItem(req.wishlistId, req.sku, ctx)),
     removeWishlistItem: async (req, ctx) => toWishlist(await wishlists.removeItem(req.wishlistId, req.sku, ctx)),
     moveWishlistItemToCart: async (req, ctx) => toCartMessage(await wishlists.moveToCart(req.wishlistId, req.sku, req.cartId, req.quantity, ctx)),
+    notifyWhenAvailable: async (req, ctx) => toWishlist(await wishlists.notifyWhenAvailable(req.wishlistId, req.sku, ctx)),
     shareWishlist: async (req, ctx) => toWishlist(await wishlists.share(req.id, ctx)),
     unshareWishlist: async (req, ctx) => toWishlist(await wishlists.unshare(req.id, ctx)),
     getSharedWishlist: async (req, ctx) => toShared(await wishlists.shared(req.shareToken, ctx)),

@@ -8,6 +8,7 @@ import {
   type AddressDoc, type CartDoc, type CartLimits,
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
+import type { CustomerGateways } from '../infra/customer-gateways.js';
 import { priceCart, type PricedCart, type PricingSources, type TaxRateLookup } from './priced-cart.js';
 import type { CatalogPort, ShippingOptionQuote, ShippingQuotes, StockPort } from './ports.js';
 
@@ -27,6 +28,9 @@ export interface CartAnswer {
 /** The fields of UpdateCart; undefined leaves a field as it is. */
 export interface CartDetailsPatch {
   email?: string;
+  /** Address-book entries of the signed-in customer to copy (win over the address fields). */
+  shippingAddressId?: string;
+  billingAddressId?: string;
   shippingAddress?: PostalAddress | null;
   billingAddress?: PostalAddress | null;
   shippingMethodId?: string;
@@ -45,6 +49,7 @@ export class Carts {
     private readonly taxRate: TaxRateLookup,
     private readonly shipping: ShippingQuotes | null,
     private readonly stock: StockPort | null,
+    private readonly customers: CustomerGateways | null,
     private readonly limits: CartLimits,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -65,7 +70,7 @@ export class Carts {
     const existingId = await this.store.customerCartId(customerId, currency);
     const existing = existingId ? await this.store.get(existingId) : null;
     if (existing?.state === 'open') return this.answer(existing, ctx);
-    const cart = newCart(randomUUID(), currency, { customerId }, this.now());
+    const cart = newCart(randomUUID(), currency, { customerId, ...(ctx.caller?.customerGroup ? { customerGroup: ctx.caller.customerGroup } : {}) }, this.now());
     await this.store.create(cart);
     const winner = await this.store.claimCustomerCart(customerId, currency, cart.id, existingId);
     const chosen = winner === cart.id ? cart : await this.store.get(winner);
@@ -107,6 +112,18 @@ export class Carts {
     return this.change(id, ctx, (current) => ({ ...current, lines: setQuantity(current, lineId, 0, this.limits) }));
   }
 
+  /** Replaces address-book ids with the addresses they name (the caller's own book). */
+  private async withBookAddresses(patch: CartDetailsPatch, ctx: CallContext): Promise<CartDetailsPatch> {
+    if (!patch.shippingAddressId && !patch.billingAddressId) return patch;
+    if (!customerOf(ctx) || !this.customers) {
+      throw new DomainError('unauthenticated', 'SIGN_IN_REQUIRED', 'sign in to use addresses from your address book', {}, [{ field: patch.shippingAddressId ? 'shipping_address_id' : 'billing_address_id', description: 'needs a signed-in customer' }]);
+    }
+    const next = { ...patch };
+    if (patch.shippingAddressId) next.shippingAddress = await this.customers.address(patch.shippingAddressId, 'shipping_address_id', ctx);
+    if (patch.billingAddressId) next.billingAddress = await this.customers.address(patch.billingAddressId, 'billing_address_id', ctx);
+    return next;
+  }
+
   /** The shipping methods that can take the cart to its address, cheapest first. */
   async shippingOptions(id: string, ctx: CallContext): Promise<ShippingOptionQuote[]> {
     const cart = await this.load(id, ctx);
@@ -116,7 +133,8 @@ export class Carts {
     return this.shipping.quote(priced.parcel, '', ctx);
   }
 
-  async updateDetails(id: string, patch: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
+  async updateDetails(id: string, input: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
+    const patch = await this.withBookAddresses(input, ctx);
     const set = validateDetails(patch);
     if (set.values.shippingMethodId) await this.assertShippable(id, set, ctx);
     return this.change(id, ctx, (current) => {
@@ -171,7 +189,7 @@ export class Carts {
         return cart;
       },
       attempt: async (current) => {
-        const next = mutate(current);
+        const next = withCustomerGroup(mutate(current), current, ctx);
         if (next === current) return current;
         // Checkout steps move the state themselves; everything else needs an open cart.
         if (!options.checkoutStep) assertOpen(current);
@@ -237,7 +255,7 @@ export class Carts {
   }
 
   private async assertSellable(currencyCode: string, sku: string, quantity: number, ctx: CallContext): Promise<void> {
-    const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx)]);
+    const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx.caller?.customerGroup ?? '', ctx)]);
     const found = info.get(sku);
     if (!found) throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
     if (!found.purchasable) throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
@@ -259,6 +277,19 @@ export class Carts {
     const [priced, ttl] = await Promise.all([priceCart(cart, this.sources(), ctx), this.store.ttl(cart.id)]);
     return { priced, expiresInSeconds: Math.max(ttl, 0) };
   }
+}
+
+/**
+ * The cart with its customer's current pricing group (their token's `grp`), when the
+ * customer is the one changing it; unchanged otherwise (a guest, the order service).
+ */
+function withCustomerGroup(next: CartDoc, current: CartDoc, ctx: CallContext | OwnerProof): CartDoc {
+  if (next === current || !('metadata' in ctx) || !current.customerId || customerOf(ctx) !== current.customerId) return next;
+  const group = ctx.caller?.customerGroup ?? '';
+  if ((current.customerGroup ?? '') === group) return next;
+  const updated: CartDoc = { ...next, customerGroup: group };
+  if (!group) delete updated.customerGroup;
+  return updated;
 }
 
 /** The signed-in customer behind a call; null for guests and service accounts. */

@@ -22,7 +22,7 @@ export interface SkuPrice {
 /** The catalog, as the cart uses it (batched: one call for all lines). */
 export interface CatalogPort {
   lookup(skus: readonly string[], ctx?: CallContext): Promise<Map<string, SkuInfo>>;
-  prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, ctx?: CallContext): Promise<Map<string, SkuPrice>>;
+  prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, customerGroup: string, ctx?: CallContext): Promise<Map<string, SkuPrice>>;
 }
 
 /** One way to ship a cart, priced in its currency. */

@@ -53,7 +53,7 @@ export async function priceCart(cart: CartDoc, sources: PricingSources, ctx?: Ca
   const destination = cart.shippingAddress;
   const [info, prices, rate, levels] = await Promise.all([
     catalog.lookup(skus, ctx),
-    catalog.prices(cart.currencyCode, cart.lines, ctx),
+    catalog.prices(cart.currencyCode, cart.lines, cart.customerGroup ?? '', ctx),
     destination ? taxRate(destination.countryCode, destination.region) : Promise.resolve({ rateBps: 0, pricesIncludeTax: false, taxShipping: false }),
     stock ? stock.availability(skus, ctx) : Promise.resolve(null),
   ]);

@@ -7,6 +7,7 @@ import { decodePageToken, encodePageToken, pageSize } from '../../../platform/sr
 import { expectedRevision } from '../../../platform/src/etag.js';
 import { LOST_RACE, resourceErrors, writeAtRevision } from '../../../platform/src/resource-errors.js';
 import type { WishlistDoc } from '../infra/wishlists.js';
+import type { CustomerGateways } from '../infra/customer-gateways.js';
 import type { CartAnswer, Carts } from './carts.js';
 import type { CatalogPort, SkuInfo } from './ports.js';
 
@@ -42,6 +43,7 @@ export class Wishlists {
     private readonly model: Model<WishlistDoc>,
     private readonly catalog: CatalogPort,
     private readonly carts: Carts,
+    private readonly customers: CustomerGateways | null,
   ) {}
 
   async create(name: string, ctx: CallContext): Promise<DescribedWishlist> {
@@ -130,6 +132,15 @@ export class Wishlists {
     const answer = await this.carts.addLine(cartId, { sku, quantity: quantity || 1, idempotencyKey: `wishlist:${id}:${sku}:${list.revision}` }, ctx);
     await this.model.updateOne({ _id: id, customerId: list.customerId, 'items.sku': sku }, { $pull: { items: { sku } }, $inc: { revision: 1 } });
     return answer;
+  }
+
+  /** Subscribes the caller to an item's return to stock (at inventory, with their own token). */
+  async notifyWhenAvailable(id: string, sku: string, ctx: CallContext): Promise<DescribedWishlist> {
+    const list = await this.own(id, ctx);
+    if (!list.items.some((i) => i.sku === sku)) throw new DomainError('not_found', 'WISHLIST_ITEM_NOT_FOUND', `wishlist ${id} has no ${sku}`, { wishlist_id: id, sku });
+    if (!this.customers) throw new DomainError('unavailable', 'INVENTORY_UNAVAILABLE', 'back-in-stock notices are not available');
+    await this.customers.notifyWhenAvailable(sku, ctx);
+    return this.describe(list, ctx);
   }
 
   /** Shares the list; sharing a shared list keeps its token. */

@@ -11,6 +11,8 @@ export interface CartDoc {
   currencyCode: string;
   /** The owning customer; absent for a guest cart. */
   customerId?: string;
+  /** The customer's pricing group as their token last said; prices follow it. */
+  customerGroup?: string;
   /** SHA-256 of a guest cart's token (the token itself is never stored). */
   tokenHash?: string;
   state: 'open' | 'checking_out' | 'completed' | 'merged';
@@ -62,7 +64,7 @@ const RECENT_KEYS_KEPT = 20;
 
 export const newLineId = () => randomBytes(6).toString('base64url');
 
-export function newCart(id: string, currencyCode: string, owner: { customerId?: string; tokenHash?: string }, now: Date): CartDoc {
+export function newCart(id: string, currencyCode: string, owner: { customerId?: string; tokenHash?: string; customerGroup?: string }, now: Date): CartDoc {
   const at = now.toISOString();
   return { id, currencyCode, ...owner, state: 'open', lines: [], recentAddKeys: [], revision: 1, createdAt: at, updatedAt: at };
 }

@@ -28,10 +28,10 @@ export class CatalogGateway implements CatalogPort {
     );
   }
 
-  async prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, ctx?: CallContext): Promise<Map<string, SkuPrice>> {
+  async prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, customerGroup: string, ctx?: CallContext): Promise<Map<string, SkuPrice>> {
     if (items.length === 0) return new Map();
     const token = await this.tokens.token();
-    const { prices } = await this.catalog.selectPrices({ currencyCode, customerGroup: '', at: undefined, items: items.map((i) => ({ sku: i.sku, quantity: i.quantity })) }, { ctx, token });
+    const { prices } = await this.catalog.selectPrices({ currencyCode, customerGroup, at: undefined, items: items.map((i) => ({ sku: i.sku, quantity: i.quantity })) }, { ctx, token });
     return new Map(
       prices.map((p) => [p.sku, {
         unitMinor: p.unitPrice?.amountMinor ?? 0,

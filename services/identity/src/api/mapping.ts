@@ -33,6 +33,7 @@ export function toUserMessage(doc: UserDoc, crypto: FieldCrypto): User {
     defaultShippingAddressId: doc.defaultShippingAddressId ?? '',
     defaultBillingAddressId: doc.defaultBillingAddressId ?? '',
     etag: userEtag(doc.revision),
+    customerGroup: doc.customerGroup ?? '',
   };
 }
 

@@ -6,7 +6,7 @@ import { revisionOfEtag, userPatchOf } from './staff.js';
 
 const user = (fields: Partial<User>): User => ({
   id: 'u1', email: '', displayName: '', roles: [], emailVerified: false, createTime: undefined, updateTime: undefined, phone: '', locale: '', marketingConsent: false,
-  status: UserStatus.USER_STATUS_UNSPECIFIED, mfaEnabled: false, defaultShippingAddressId: '', defaultBillingAddressId: '', etag: '', ...fields,
+  status: UserStatus.USER_STATUS_UNSPECIFIED, mfaEnabled: false, defaultShippingAddressId: '', defaultBillingAddressId: '', etag: '', customerGroup: '', ...fields,
 });
 
 describe('UpdateUser field masks', () => {

@@ -20,7 +20,7 @@ function stateFilter(status: UserStatus): UserState | undefined {
 }
 
 /** The fields staff may change with UpdateUser. */
-const STAFF_FIELDS = ['display_name', 'roles'] as const;
+const STAFF_FIELDS = ['display_name', 'roles', 'customer_group'] as const;
 
 const snakeCase = (path: string) => path.trim().replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -31,12 +31,13 @@ const snakeCase = (path: string) => path.trim().replace(/[A-Z]/g, (c) => `_${c.t
  * status and email included, is a 400: status has its own verbs and audit events.
  */
 export function userPatchOf(user: User, mask: readonly string[] | undefined): UserPatch {
-  const paths = mask && mask.length > 0 ? mask.map(snakeCase) : STAFF_FIELDS.filter((f) => (f === 'roles' ? user.roles.length > 0 : user.displayName !== ''));
+  const paths = mask && mask.length > 0 ? mask.map(snakeCase) : STAFF_FIELDS.filter((f) => (f === 'roles' ? user.roles.length > 0 : f === 'customer_group' ? user.customerGroup !== '' : user.displayName !== ''));
   const violations = new Violations();
   const patch: UserPatch = {};
   for (const path of new Set(paths)) {
     if (path === 'display_name') patch.displayName = user.displayName;
     else if (path === 'roles') patch.roles = user.roles;
+    else if (path === 'customer_group') patch.customerGroup = user.customerGroup;
     else violations.add('update_mask', `"${path}" cannot be changed with UpdateUser; allowed: ${STAFF_FIELDS.join(', ')}`);
   }
   if (paths.length === 0) violations.add('update_mask', `name the fields to change: ${STAFF_FIELDS.join(', ')}`);

@@ -99,6 +99,8 @@ export async function getUser(deps: IdentityDeps, id: string): Promise<UserDoc> 
 export interface UserPatch {
   displayName?: string;
   roles?: string[];
+  /** '' removes the customer from their group. */
+  customerGroup?: string;
 }
 
 function validatePatch(patch: UserPatch): UserPatch {
@@ -109,6 +111,11 @@ function validatePatch(patch: UserPatch): UserPatch {
     if (out.displayName.length < 1 || out.displayName.length > 100) violations.add('display_name', 'must be 1 to 100 characters');
   }
   if (patch.roles !== undefined) out.roles = validateRoles(patch.roles, violations);
+  if (patch.customerGroup !== undefined) {
+    out.customerGroup = patch.customerGroup.trim();
+    // The same shape as price lists' customer_group, so a group can always be priced.
+    if (out.customerGroup !== '' && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(out.customerGroup)) violations.add('customer_group', 'must be empty or 1 to 64 of a-z 0-9 _ - starting with a letter or digit');
+  }
   violations.throwIfAny();
   return out;
 }
@@ -135,7 +142,9 @@ export async function updateUser(deps: IdentityDeps, ctx: CallContext, id: strin
       const changes = roleChanges(current.roles, roles);
       assertMayManage(actor.permissions, current.roles, [...changes.added, ...changes.removed]);
       if (id === actor.userId) assertNotSelfLockout(current.roles, roles);
-      if (!rolesChanged && displayName === current.displayName) return current;
+      const customerGroup = patch.customerGroup ?? current.customerGroup ?? '';
+      const groupChanged = customerGroup !== (current.customerGroup ?? '');
+      if (!rolesChanged && !groupChanged && displayName === current.displayName) return current;
 
       const now = new Date();
       const outbox: OutboxEntry[] = [];
@@ -144,9 +153,10 @@ export async function updateUser(deps: IdentityDeps, ctx: CallContext, id: strin
         outbox.push(auditOutboxEntry(ctx, 'user.roles_changed', userTarget(id), { before: current.roles.join(','), after: roles.join(','), added: changes.added.join(','), removed: changes.removed.join(',') }));
       }
       if (displayName !== current.displayName) outbox.push(auditOutboxEntry(ctx, 'user.display_name_changed', userTarget(id), {}));
+      if (groupChanged) outbox.push(auditOutboxEntry(ctx, 'user.customer_group_changed', userTarget(id), { before: current.customerGroup ?? '', after: customerGroup }));
       const updated = await deps.models.users.findOneAndUpdate(
         { _id: id, revision: current.revision, state: { $ne: 'deleted' } },
-        { $set: { roles, displayName, updatedAt: now }, $inc: { revision: 1 }, $push: { outbox: { $each: outbox } } },
+        { $set: { roles, displayName, customerGroup, updatedAt: now }, $inc: { revision: 1 }, $push: { outbox: { $each: outbox } } },
         { returnDocument: 'after', projection: STAFF_PROJECTION, timestamps: false },
       ).lean<UserDoc>();
       if (!updated) return LOST_RACE;

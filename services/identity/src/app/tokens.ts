@@ -116,6 +116,8 @@ export class TokenIssuer {
       amr: [...session.amr],
       sid: session.familyId,
       auth_time: Math.floor(session.authTime.getTime() / 1000),
+      // The pricing group rides in the token so carts price without asking identity.
+      ...(user.customerGroup ? { grp: user.customerGroup } : {}),
     });
     const refreshToken = randomBytes(32).toString('base64url');
     await this.models.refreshTokens.create({

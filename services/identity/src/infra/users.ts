@@ -23,6 +23,8 @@ export interface UserDoc {
   email: string;
   passwordHash: string;
   displayName: string;
+  /** Pricing group; absent for none. */
+  customerGroup?: string;
   roles: string[];
   state: UserState;
   emailVerified: boolean;
@@ -55,6 +57,7 @@ const userSchema = new Schema<UserDoc>(
     email: { type: String, required: true, unique: true },
     passwordHash: { type: String, required: true },
     displayName: { type: String, required: true },
+    customerGroup: { type: String },
     roles: { type: [String], default: ['customer'] },
     state: { type: String, enum: ['active', 'disabled', 'deleted'], default: 'active' },
     emailVerified: { type: Boolean, default: false },
