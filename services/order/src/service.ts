@@ -18,6 +18,7 @@ import { orderConfigSchema } from './config.js';
 import { followPayments } from './events/payment-consumer.js';
 import { followShipments } from './events/shipping-consumer.js';
 import { OrderFulfilment } from './app/fulfilment.js';
+import { OrderDetails } from './app/order-details.js';
 import { ShippingAdapter } from './infra/shipping-adapter.js';
 import { CartAdapter } from './infra/cart-adapter.js';
 import { orderModel } from './infra/orders.js';
@@ -75,11 +76,11 @@ export const orderService = defineService({
     watch.start();
     const recovery = startCheckoutRecovery({ orders, saga, logger, leaseMs: own.orderCheckoutLeaseMs, intervalMs: own.orderRecoveryIntervalMs });
     const paymentsFollowed = await followPayments({ nats, db, logger, saga });
-    const shipping = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['createShipment'] });
+    const shipping = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['createShipment', 'listOrderShipments'] });
     const fulfilment = new OrderFulfilment(orders, new ShippingAdapter(shipping, tokens.source), payment, () => relay.kick());
     const shipmentsFollowed = await followShipments({ nats, db, logger, fulfilment });
     return {
-      handlers: orderHandlers(saga, new Orders(orders, stock, payment, () => relay.kick()), fulfilment, watch),
+      handlers: orderHandlers(saga, new Orders(orders, stock, payment, () => relay.kick()), fulfilment, watch, new OrderDetails(shipping, payments, tokens.source, logger)),
       stop: async () => {
         await paymentsFollowed.stop();
         await shipmentsFollowed.stop();

@@ -244,5 +244,10 @@ describe('fulfilment', () => {
     assert.deepEqual(delivered.timeline.map((t: any) => t.event).filter((e: string) => ['partially_shipped', 'shipped', 'delivered'].includes(e)), ['partially_shipped', 'shipped', 'delivered']);
     const found = await api('POST', '/v1/orders:lookup', { json: { number: order.number, email: cart.email } });
     assert.equal(found.body.status, 'ORDER_STATUS_DELIVERED', 'the guest sees it delivered');
+    assert.equal(found.body.paymentState, 'PAYMENT_STATE_CAPTURED');
+    assert.deepEqual(found.body.shipments.map((s: any) => s.status).sort(), ['SHIPMENT_STATUS_DELIVERED', 'SHIPMENT_STATUS_DELIVERED']);
+    assert.ok(found.body.shipments.every((s: any) => s.events.some((e: any) => e.location === 'Amsterdam')), 'with their tracking timelines');
+    const list = await api('GET', `/v1/admin/orders?number=${order.number}`, { token: await admin() });
+    assert.deepEqual(list.body.orders[0].shipments ?? [], [], 'lists stay lean');
   });
 });

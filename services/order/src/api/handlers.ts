@@ -7,6 +7,7 @@ import { STATUS_NAME, toOrderMessage } from '../app/order-message.js';
 import type { OrderFilter, Orders } from '../app/orders.js';
 import type { OrderWatch } from '../app/order-watch.js';
 import type { OrderFulfilment } from '../app/fulfilment.js';
+import type { OrderDetails } from '../app/order-details.js';
 import { TERMINAL } from '../domain/status.js';
 import type { OrderDoc } from '../infra/orders.js';
 import type { Order, OrderUpdate } from '../../../../gen/shop/order/v1/order_service.js';
@@ -28,16 +29,16 @@ function proofOf(ctx: CallContext) {
 }
 
 /** Order RPCs: proto in, use case, proto out. */
-export function orderHandlers(saga: CheckoutSaga, orders: Orders, fulfilment: OrderFulfilment, watch: OrderWatch): ServiceHandlers<typeof OrderServiceService> {
+export function orderHandlers(saga: CheckoutSaga, orders: Orders, fulfilment: OrderFulfilment, watch: OrderWatch, details: OrderDetails): ServiceHandlers<typeof OrderServiceService> {
   return {
     checkout: async (req, ctx) =>
       toOrderMessage(await saga.checkout({ cartId: req.cartId, idempotencyKey: req.idempotencyKey, provider: req.payment?.provider ?? '', token: req.payment?.token ?? '' }, proofOf(ctx))),
-    getOrder: async (req, ctx) => toOrderMessage(await orders.get(req.id, ctx)),
+    getOrder: async (req, ctx) => details.of(toOrderMessage(await orders.get(req.id, ctx))),
     listOrders: async (req, ctx) => {
       const page = await orders.history(selfUserId(ctx), { status: statusFilter(req.status), createdAfter: req.createdAfter, createdBefore: req.createdBefore }, { size: req.pageSize, token: req.pageToken });
       return { orders: page.orders.map(toOrderMessage), nextPageToken: page.nextPageToken };
     },
-    lookupOrder: async (req) => toOrderMessage(await orders.lookup(req.number, req.email)),
+    lookupOrder: async (req) => details.of(toOrderMessage(await orders.lookup(req.number, req.email))),
     cancelOrder: async (req, ctx) => toOrderMessage(await orders.cancel(req.id, req.reason, ctx)),
     searchOrders: async (req) => {
       const page = await orders.search(

@@ -49,5 +49,8 @@ export function toOrderMessage(doc: OrderDoc): Order {
     createTime: doc.createdAt,
     updateTime: doc.updatedAt,
     paymentActionUrl: doc.status === 'awaiting_payment' ? (doc.payment.actionUrl ?? '') : '',
+    // Filled only for order detail (OrderDetails), never in lists or events.
+    shipments: [],
+    paymentState: '',
   };
 }
