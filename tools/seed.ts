@@ -121,3 +121,26 @@ export async function seedDemoInventory(edgeUrl: string, token: string): Promise
     await call('PATCH', `/v1/warehouses/${warehouseId}/stock/${p.sku}?updateMask=reorderPoint,reorderQuantity`, { reorderPoint: 5, reorderQuantity: 50 });
   }
 }
+
+/** Demo VAT for the demo shipping countries: prices include it, shipping is taxed too. The US demo has no sales tax rule. */
+export const DEMO_TAX_RULES = [
+  { countryCode: 'DE', rateBps: 1900, name: 'MwSt' },
+  { countryCode: 'FR', rateBps: 2000, name: 'TVA' },
+  { countryCode: 'NL', rateBps: 2100, name: 'BTW' },
+  { countryCode: 'GB', rateBps: 2000, name: 'VAT' },
+] as const;
+
+/** Creates the demo tax rules that are missing (one rule per country: a taken one is 409). */
+export async function seedDemoTax(edgeUrl: string, token: string): Promise<number> {
+  let created = 0;
+  for (const rule of DEMO_TAX_RULES) {
+    const res = await fetch(`${edgeUrl}/v1/tax-rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ...rule, pricesIncludeTax: true, taxShipping: true }),
+    });
+    if (res.ok) created++;
+    else if (res.status !== 409) throw new Error(`seed: creating the ${rule.countryCode} tax rule failed (${res.status}): ${await res.text()}`);
+  }
+  return created;
+}

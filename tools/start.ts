@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { generateFieldKey } from '../services/platform/src/crypto/field-cipher.js';
 import { SERVICE_MAP } from '../services/platform/src/service-map.js';
-import { adminToken, seedDemoCatalog, seedDemoShipping } from './seed.js';
+import { adminToken, seedDemoCatalog, seedDemoShipping, seedDemoTax } from './seed.js';
 import { ROOT, startStack, type StackPorts } from './harness/stack.js';
 
 const env = process.env;
@@ -77,7 +77,9 @@ const stack = await startStack({
   serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword, ...localFieldKeys(join(ROOT, '.data')) },
 });
 const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
-await seedDemoShipping(stack.edgeUrl, await adminToken(stack.edgeUrl, adminEmail, adminPassword));
+const seedToken = await adminToken(stack.edgeUrl, adminEmail, adminPassword);
+await seedDemoShipping(stack.edgeUrl, seedToken);
+await seedDemoTax(stack.edgeUrl, seedToken);
 const e = stack.edgeUrl;
 console.log(`
 shopmesh is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${created} demo products created now; logs and data in .data/)
