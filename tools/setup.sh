@@ -30,14 +30,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || fail "apt-get install $*"
 }
 
-# 1. Debian packages: NATS (JetStream), Redis, and a JDK + Maven for the MongoDB-wire server.
+# 1. Debian packages: NATS (JetStream), Redis, a JDK + Maven for the MongoDB-wire server, wrk.
 missing=()
 have nats-server || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 have redis-server || missing+=(redis-server)
 have java || missing+=(openjdk-17-jre-headless)
 have javac || missing+=(openjdk-17-jdk-headless)
 have mvn || missing+=(maven)
-if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else step "nats-server, redis-server, java, maven: present"; fi
+# wrk drives the benchmarks' HTTP load (npm run bench:*); cheap enough to always have.
+have wrk || missing+=(wrk)
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else step "nats-server, redis-server, java, maven, wrk: present"; fi
 
 # 2. MongoDB wire-protocol server (mongo-java-server + our launcher).
 bash tools/mongo-wire/install.sh "$TOOLS/mongo-wire" || fail "mongo-wire install (Maven Central reachable?)"
