@@ -1,3 +1,4 @@
+import { etagOf, expectedRevision } from '../../../platform/src/etag.js';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { PriceTaxMode, type PriceList, type PriceTier, type SelectedPrice } from '../../../../gen/shop/catalog/v1/pricing.js';
@@ -35,13 +36,6 @@ export interface PriceSelectionRequest {
   items: { sku: string; quantity: number }[];
 }
 
-const etagOf = (revision: number) => `"${revision}"`;
-
-function revisionOf(etag: string): number {
-  const match = /^(W\/)?"?(\d+)"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'price_list.etag', description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}
 
 const errors = resourceErrors('price list');
 const { notFound } = errors;
@@ -146,7 +140,7 @@ export class Pricing {
     const fields = parsePriceListMask(mask);
     return writeAtRevision({
       id,
-      expectedRevision: etag ? revisionOf(etag) : null,
+      expectedRevision: expectedRevision(etag, 'price_list.etag'),
       errors,
       load: () => this.models.priceLists.findById(_id, { outbox: 0 }).lean<PriceListDoc>().exec(),
       attempt: async (current) => {

@@ -1,3 +1,4 @@
+import { expectedRevision } from '../../../platform/src/etag.js';
 import { UserStatus, type User } from '../../../../gen/shop/identity/v1/identity_service.js';
 import { DomainError, Violations, invalidArgument } from '../../../platform/src/errors.js';
 import type { IdentityDeps } from '../app/deps.js';
@@ -45,13 +46,8 @@ export function userPatchOf(user: User, mask: readonly string[] | undefined): Us
   return patch;
 }
 
-/** The revision an etag names; null when the client sent none (no precondition). */
-export function revisionOfEtag(etag: string): number | null {
-  if (etag.trim() === '') return null;
-  const match = /^(W\/)?"?(\d{1,15})"?$/.exec(etag.trim());
-  if (!match) throw new DomainError('invalid_argument', 'INVALID_ETAG', 'etag is malformed', {}, [{ field: 'user.etag', description: 'must be an etag returned by this API' }]);
-  return Number(match[2]);
-}
+/** The revision an etag names; null when the client sent none (no precondition); malformed is a 400 on user.etag. */
+export const revisionOfEtag = (etag: string): number | null => expectedRevision(etag, 'user.etag');
 
 /** Account administration for staff (users.read to look, users.manage to change). */
 export function staffHandlers(deps: IdentityDeps): IdentityHandlers<'listUsers' | 'getUser' | 'updateUser' | 'disableUser' | 'enableUser'> {
