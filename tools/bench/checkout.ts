@@ -8,12 +8,12 @@
 // The load generator is this Node process on the same machine (loopback), so the
 // figures include its CPU; issue 9's tools/bench will split that out.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
-import { ROOT, startStack, type Stack } from '../harness/stack.js';
+import { ROOT, type Stack } from '../harness/stack.js';
+import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
 const SHOPPERS = Number(opts.shoppers);
 const DURATION_MS = Number(opts.duration) * 1000;
 const PRODUCTS = Number(opts.products);
-const ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
+const ADMIN = BENCH_ADMIN;
 const ADDRESS = { fullName: 'Bench Shopper', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -126,27 +126,7 @@ async function addOnly(stack: Stack, skus: string[], until: number, timings: { a
   }
 }
 
-async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-checkout-'));
-  const fieldKeyId = 'bench-1';
-  log(`starting an isolated stack in ${workDir}`);
-  const stack = await startStack({
-    workDir,
-    persistent: false,
-    mesh: true,
-    edgeRateLimitPerSecond: 1_000_000,
-    serviceEnv: {
-      SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId),
-      SHOP_FIELD_KEY_ID: fieldKeyId,
-      SHOP_LOG_LEVEL: 'warn',
-      SHOP_SEED_ADMIN_EMAIL: ADMIN.email,
-      SHOP_SEED_ADMIN_PASSWORD: ADMIN.password,
-      // Shoppers come from one loopback address; the per-IP limits would be what we measure.
-      SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
-    },
-  });
-  let failed = false;
-  try {
+await runOnBenchStack('checkout', async (stack, workDir) => {
     log(`seeding ${PRODUCTS} stocked products, a shipping zone and a tax rule`);
     const { skus, methodId } = await seed(stack);
     const timings = { add: [] as number[], checkout: [] as number[], errors: { add: 0, checkout: 0 } };
@@ -174,14 +154,7 @@ async function main(): Promise<void> {
     log(`\n| scenario | per second | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|`);
     for (const s of [result.checkout, result.addToCartInCheckoutLoop, result.addToCart]) log(`| ${s.name} | ${s.perSecond} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.errors} |`);
     log(`\n(${SHOPPERS} shoppers, each looping cart -> add -> details -> checkout; load generator on the same machine; JSON in ${opts.out})`);
-  } catch (err) {
-    failed = true;
-    log(`bench failed: ${err instanceof Error ? err.stack : String(err)} (logs kept in ${workDir})`);
-  } finally {
-    await stack.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+}, {
+  // Shoppers come from one loopback address; the per-IP limits would be what we measure.
+  SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
+});

@@ -8,15 +8,15 @@
 //   hot+commit every call reserves 1 unit of that SKU and commits it (a checkout)
 //   spread     every call reserves 1 unit of a random one of --skus SKUs
 // Not part of `npm test`.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InventoryServiceService } from '../../gen/shop/inventory/v1/inventory_service.js';
-import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
 import { createServiceClient } from '../../services/platform/src/grpc/client.js';
-import { ROOT, startStack, type Stack } from '../harness/stack.js';
+import { ROOT, type Stack } from '../harness/stack.js';
+import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
 const DURATION_MS = Number(opts.duration) * 1000;
 const CONCURRENCY = Number(opts.concurrency);
 const SKUS = Number(opts.skus);
-const ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
+const ADMIN = BENCH_ADMIN;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function call(stack: Stack, token: string, method: string, path: string, json?: unknown): Promise<any> {
@@ -66,19 +66,7 @@ async function load(name: string, job: () => Promise<void>): Promise<LoadResult>
   return result;
 }
 
-async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-inventory-'));
-  const fieldKeyId = `bench-${randomBytes(4).toString('hex')}`;
-  log(`starting an isolated stack in ${workDir}`);
-  const stack = await startStack({
-    workDir,
-    persistent: false,
-    mesh: true,
-    edgeRateLimitPerSecond: 1_000_000,
-    serviceEnv: { SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId), SHOP_FIELD_KEY_ID: fieldKeyId, SHOP_LOG_LEVEL: 'warn', SHOP_SEED_ADMIN_EMAIL: ADMIN.email, SHOP_SEED_ADMIN_PASSWORD: ADMIN.password },
-  });
-  let failed = false;
-  try {
+await runOnBenchStack('inventory', async (stack, workDir) => {
     const tokenRes = await fetch(`${stack.edgeUrl}/v1/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: ADMIN.email, password: ADMIN.password }) });
     const token = ((await tokenRes.json()) as { access_token: string }).access_token;
     const near = (await call(stack, token, 'POST', '/v1/warehouses', { code: 'NEAR', name: 'Near', priority: 1 })).id;
@@ -106,13 +94,4 @@ async function main(): Promise<void> {
     mkdirSync(dirname(opts.out!), { recursive: true });
     writeFileSync(opts.out!, JSON.stringify(report, null, 2));
     log(`written to ${opts.out}`);
-  } catch (err) {
-    failed = true;
-    log(`failed: ${String(err)}; logs kept in ${workDir}`);
-  } finally {
-    await stack.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-await main();
+});

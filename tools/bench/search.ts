@@ -8,16 +8,16 @@
 // stops everything it started. Not part of `npm test`; tools/bench of issue 9 grows
 // from here.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { SearchServiceService } from '../../gen/shop/search/v1/search_service.js';
 import { createServiceClient } from '../../services/platform/src/grpc/client.js';
-import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
-import { ROOT, startStack, type Stack } from '../harness/stack.js';
+import { ROOT, type Stack } from '../harness/stack.js';
+import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
 import { latencyMs, runWrk, warmUp } from './wrk.js';
 
 const { values: opts } = parseArgs({
@@ -33,7 +33,7 @@ const PRODUCTS = Number(opts.products);
 const DURATION_S = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
 const SEED_CONCURRENCY = Number(opts['seed-concurrency']);
-const ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
+const ADMIN = BENCH_ADMIN;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -223,26 +223,7 @@ async function indexedCount(stack: Stack): Promise<number> {
   return body.totalSize ?? 0;
 }
 
-async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-search-'));
-  const fieldKeyId = `bench-${randomBytes(4).toString('hex')}`;
-  log(`starting an isolated stack in ${workDir}`);
-  const stack = await startStack({
-    workDir,
-    persistent: false,
-    mesh: true,
-    // The edge's token bucket would otherwise be what we measure.
-    edgeRateLimitPerSecond: 1_000_000,
-    serviceEnv: {
-      SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId),
-      SHOP_FIELD_KEY_ID: fieldKeyId,
-      SHOP_LOG_LEVEL: 'warn',
-      SHOP_SEED_ADMIN_EMAIL: ADMIN.email,
-      SHOP_SEED_ADMIN_PASSWORD: ADMIN.password,
-    },
-  });
-  let failed = false;
-  try {
+await runOnBenchStack('search', async (stack, workDir) => {
     log(`seeding ${PRODUCTS} products through POST /v1/products (${SEED_CONCURRENCY} in flight)`);
     const seeded = await seed(stack);
     log(`  seeded in ${(seeded.seedMs / 1000).toFixed(1)} s (${Math.round(PRODUCTS / (seeded.seedMs / 1000))} products/s)`);
@@ -323,15 +304,4 @@ async function main(): Promise<void> {
     log(`  freshness median: idle ${freshness.idle.medianMs} ms, during the bulk seed ${freshness.bulkSeed.medianMs} ms`);
     log(`  machine: ${result.machine.cpus} cores (${result.machine.cpuModel}), load average ${result.machine.loadAvgAtEnd.join(' ')}`);
     log(`  written to ${out}`);
-  } catch (err) {
-    failed = true;
-    console.error(err);
-    log(`logs kept in ${workDir}`);
-  } finally {
-    await stack.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+});

@@ -4,16 +4,15 @@
 // core), then POST /v1/shipping:quote through Envoy with wrk against an isolated
 // stack whose rate card has N zones of four methods each (weight bands with a free
 // threshold, subtotal bands, flat, per item; EUR and USD). Not part of `npm test`.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RateType, ShippingMethodKind } from '../../gen/shop/shipping/v1/shipping.js';
-import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
 import { quoteMethods, type MethodFields, type Parcel } from '../../services/shipping/src/domain/rates.js';
 import { matchZones } from '../../services/shipping/src/domain/zones.js';
-import { ROOT, startStack } from '../harness/stack.js';
+import { ROOT } from '../harness/stack.js';
+import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
 import { adminToken } from '../seed.js';
 import { latencyMs, runWrk, warmUp } from './wrk.js';
 
@@ -28,7 +27,7 @@ const { values: opts } = parseArgs({
 const ZONES = Number(opts.zones);
 const DURATION_S = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
-const ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
+const ADMIN = BENCH_ADMIN;
 const COUNTRIES = ['AT', 'BE', 'BG', 'CH', 'CY', 'CZ', 'DK', 'EE', 'ES', 'FI', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NO', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK'];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -80,17 +79,11 @@ function domainQuotesPerSecond(): number {
   return Math.round(n / ((performance.now() - t0) / 1000));
 }
 
-async function main(): Promise<void> {
-  const domainRate = domainQuotesPerSecond();
-  log(`domain: ${domainRate} quotes/s in-process (${ZONES} zones x ${METHODS.length} methods, one core)`);
-  const workDir = mkdtempSync(join(tmpdir(), 'shopmesh-bench-shipping-'));
-  const fieldKeyId = `bench-${randomBytes(4).toString('hex')}`;
-  const stack = await startStack({
-    workDir, persistent: false, mesh: true, edgeRateLimitPerSecond: 1_000_000,
-    serviceEnv: { SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId), SHOP_FIELD_KEY_ID: fieldKeyId, SHOP_LOG_LEVEL: 'warn', SHOP_SEED_ADMIN_EMAIL: ADMIN.email, SHOP_SEED_ADMIN_PASSWORD: ADMIN.password },
-  });
-  let failed = false;
-  try {
+// The pure rate-card arithmetic first, before any stack competes for the CPU.
+const domainRate = domainQuotesPerSecond();
+log(`domain: ${domainRate} quotes/s in-process (${ZONES} zones x ${METHODS.length} methods, one core)`);
+
+await runOnBenchStack('shipping', async (stack, workDir) => {
     const token = await adminToken(stack.edgeUrl, ADMIN.email, ADMIN.password);
     const post = async (path: string, json: unknown) => {
       const res = await fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(json) });
@@ -121,15 +114,4 @@ async function main(): Promise<void> {
     writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
     log(`edge: ${result.edge.quotesPerSecond} quotes/s, p50 ${result.edge.latencyMs.p50} ms, p99 ${result.edge.latencyMs.p99} ms, errors ${errors} (${CONNECTIONS} connections, ${DURATION_S} s, through Envoy)`);
     log(`  machine: ${result.machine.cpus} cores, load average ${result.machine.loadAvgAtEnd.join(' ')}; written to ${out}`);
-  } catch (err) {
-    failed = true;
-    console.error(err);
-    log(`logs kept in ${workDir}`);
-  } finally {
-    await stack.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+});
