@@ -9,7 +9,7 @@ import {
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
 import type { CustomerGateways } from '../infra/customer-gateways.js';
-import { priceCart, type PricedCart, type PricingSources, type TaxRateLookup } from './priced-cart.js';
+import { priceCart, type PricedCart, type PricedLine, type PricingSources, type TaxRateLookup } from './priced-cart.js';
 import type { CatalogPort, ShippingOptionQuote, ShippingQuotes, StockPort } from './ports.js';
 
 const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
@@ -91,14 +91,21 @@ export class Carts {
     const cart = await this.load(id, ctx);
     if (input.idempotencyKey && cart.recentAddKeys.includes(input.idempotencyKey)) return this.answer(cart, ctx);
     assertOpen(cart);
-    // The whole quantity the line would hold must be available (or back-orderable).
-    const already = cart.lines.find((l) => l.sku === sku)?.quantity ?? 0;
-    await this.assertSellable(cart.currencyCode, sku, already + input.quantity, ctx);
-    return this.change(id, ctx, (current) => {
+    // Priced once as it would be: the new line's checks (exists, for sale, priced, the
+    // whole quantity in stock) and, unless someone changed the cart meanwhile, the answer.
+    const prospective: CartDoc = { ...cart, lines: addUnits(cart.lines, sku, input.quantity, this.limits) };
+    const checked = await priceCart(prospective, this.sources(), ctx);
+    assertSellable(checked.lines.find((l) => l.sku === sku)!, cart.currencyCode);
+    const saved = await this.write(id, ctx, (current) => {
       // A retry whose first attempt landed while we were checking the SKU adds nothing.
       if (input.idempotencyKey && current.recentAddKeys.includes(input.idempotencyKey)) return current;
-      return { ...current, lines: addUnits(current.lines, sku, input.quantity, this.limits), recentAddKeys: rememberKey(current.recentAddKeys, input.idempotencyKey) };
+      // Unchanged since it was checked: exactly the lines that were priced (same line ids).
+      const lines = current.revision === cart.revision ? prospective.lines : addUnits(current.lines, sku, input.quantity, this.limits);
+      return { ...current, lines, recentAddKeys: rememberKey(current.recentAddKeys, input.idempotencyKey) };
     });
+    const untouchedMeanwhile = saved.revision === cart.revision + 1 && (saved.customerGroup ?? '') === (cart.customerGroup ?? '');
+    if (!untouchedMeanwhile) return this.answer(saved, ctx);
+    return { priced: { ...checked, cart: saved }, expiresInSeconds: Math.max(await this.store.ttl(id), 0) };
   }
 
   async updateLine(id: string, lineId: string, quantity: number, ctx: CallContext): Promise<CartAnswer> {
@@ -177,6 +184,12 @@ export class Carts {
   }
 
   private async change(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean } = {}): Promise<CartAnswer> {
+    const saved = await this.write(id, ctx, mutate, options);
+    return this.answer(saved, 'metadata' in ctx ? ctx : undefined);
+  }
+
+  /** One change to a cart: compare-and-set on its revision, retried when another writer won. */
+  private async write(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean } = {}): Promise<CartDoc> {
     const saved = await writeAtRevision({
       id,
       expectedRevision: null,
@@ -201,7 +214,7 @@ export class Carts {
     });
     await this.store.recordActivity(saved);
     if (saved.customerId) await this.store.touchCustomerCart(saved.customerId, saved.currencyCode, saved.id, saved.state !== 'completed' && saved.state !== 'merged');
-    return this.answer(saved, 'metadata' in ctx ? ctx : undefined);
+    return saved;
   }
 
   /**
@@ -254,20 +267,6 @@ export class Carts {
     }
   }
 
-  private async assertSellable(currencyCode: string, sku: string, quantity: number, ctx: CallContext): Promise<void> {
-    const [info, prices] = await Promise.all([this.catalog.lookup([sku], ctx), this.catalog.prices(currencyCode, [{ sku, quantity: 1 }], ctx.caller?.customerGroup ?? '', ctx)]);
-    const found = info.get(sku);
-    if (!found) throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
-    if (!found.purchasable) throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
-    if (!prices.has(sku)) throw new DomainError('failed_precondition', 'NO_PRICE', `${sku} has no price in ${currencyCode}`, { sku, currency_code: currencyCode }, [{ field: 'sku', description: `has no price in ${currencyCode}` }]);
-    if (!this.stock) return;
-    const level = (await this.stock.availability([sku], ctx)).get(sku);
-    if (!level?.inStock) throw new DomainError('failed_precondition', 'OUT_OF_STOCK', `${sku} is out of stock`, { sku }, [{ field: 'sku', description: 'is out of stock' }]);
-    if (level.reservable < quantity) {
-      throw new DomainError('failed_precondition', 'INSUFFICIENT_STOCK', `only ${level.reservable} of ${sku} can be ordered`, { sku, available: String(level.reservable) }, [{ field: 'quantity', description: `at most ${level.reservable} available` }]);
-    }
-  }
-
   /** Prices a cart without a caller (events, sweepers). */
   async priceForEvent(cart: CartDoc): Promise<PricedCart> {
     return priceCart(cart, this.sources());
@@ -290,6 +289,26 @@ function withCustomerGroup(next: CartDoc, current: CartDoc, ctx: CallContext | O
   const updated: CartDoc = { ...next, customerGroup: group };
   if (!group) delete updated.customerGroup;
   return updated;
+}
+
+/** Refuses adding a line that cannot be bought as the cart would hold it, saying why and which field. */
+function assertSellable(line: PricedLine, currencyCode: string): void {
+  const { sku } = line;
+  switch (line.unavailableReason) {
+    case '':
+      return;
+    case 'NOT_FOUND':
+      throw new DomainError('not_found', 'SKU_NOT_FOUND', `no product has SKU ${sku}`, { sku }, [{ field: 'sku', description: 'no product has this SKU' }]);
+    case 'NOT_ACTIVE':
+      throw new DomainError('failed_precondition', 'NOT_PURCHASABLE', `${sku} cannot be bought now`, { sku }, [{ field: 'sku', description: 'is not for sale now' }]);
+    case 'NO_PRICE':
+      throw new DomainError('failed_precondition', 'NO_PRICE', `${sku} has no price in ${currencyCode}`, { sku, currency_code: currencyCode }, [{ field: 'sku', description: `has no price in ${currencyCode}` }]);
+    case 'OUT_OF_STOCK': {
+      const available = line.reservable ?? 0;
+      if (available <= 0) throw new DomainError('failed_precondition', 'OUT_OF_STOCK', `${sku} is out of stock`, { sku }, [{ field: 'sku', description: 'is out of stock' }]);
+      throw new DomainError('failed_precondition', 'INSUFFICIENT_STOCK', `only ${available} of ${sku} can be ordered`, { sku, available: String(available) }, [{ field: 'quantity', description: `at most ${available} available` }]);
+    }
+  }
 }
 
 /** The signed-in customer behind a call; null for guests and service accounts. */

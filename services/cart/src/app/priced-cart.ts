@@ -14,6 +14,8 @@ export interface PricedLine extends CartLineDoc {
   lineTotalMinor: number;
   taxMinor: number;
   unavailableReason: UnavailableReason;
+  /** Units inventory could hold for this SKU now; null when stock was not asked. */
+  reservable: number | null;
 }
 
 /** A cart with everything a shopper sees: current names, prices, tax and totals. */
@@ -99,6 +101,7 @@ export async function priceCart(cart: CartDoc, sources: PricingSources, ctx?: Ca
       regularMinor: price?.regularMinor ?? null,
       ...amounts,
       unavailableReason: reason,
+      reservable: levels?.get(line.sku)?.reservable ?? (levels ? 0 : null),
     };
   });
   return { cart, lines, totals, taxRate: rate, purchasable: lines.length > 0 && sellable.length === lines.length, shippingIssue, parcel };

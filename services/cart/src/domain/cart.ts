@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressFields } from '../../../platform/src/address.js';
 import { DomainError, Violations } from '../../../platform/src/errors.js';
 
 /**
@@ -39,17 +40,8 @@ export interface CartLineDoc {
   quantity: number;
 }
 
-export interface AddressDoc {
-  fullName: string;
-  company: string;
-  line1: string;
-  line2: string;
-  city: string;
-  region: string;
-  postalCode: string;
-  countryCode: string;
-  phone: string;
-}
+/** A postal address as the platform validates it (services/platform/src/address.ts). */
+export type AddressDoc = AddressFields;
 
 export interface CartLimits {
   /** Most units of one SKU in a cart. */
