@@ -240,6 +240,39 @@ describe('TokenVerifier', () => {
     for (const junk of ['', 'abc', 'a.b.c']) await assertUnauthenticated(verifier, junk);
   });
 
+  test('a verified token is remembered only until it expires', async () => {
+    const clock = { now: Date.now() };
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE, 5_000, () => clock.now);
+    const token = await accessToken({ expiresAt: Math.floor(clock.now / 1000) + 30 });
+    assert.equal((await verifier.verify(token)).userId, 'user-1');
+    clock.now += 20_000;
+    assert.equal((await verifier.verify(token)).userId, 'user-1');
+    clock.now += 11_000;
+    await assertUnauthenticated(verifier, token, 'TOKEN_EXPIRED');
+  });
+
+  test('remembered tokens are forgotten when the keys reload: a withdrawn key stops working', async () => {
+    const jwks = jwksSource(key1);
+    const clock = { now: Date.now() };
+    const verifier = new TokenVerifier(jwks.fetch, ISSUER, AUDIENCE, 1_000, () => clock.now);
+    const signedByKey1 = await accessToken({ key: key1 });
+    await verifier.verify(signedByKey1);
+    // Identity withdraws k1 (compromised) and signs with k2; the first k2 token makes us refetch.
+    jwks.keys = [key2];
+    clock.now += 1_001;
+    await verifier.verify(await accessToken({ key: key2 }));
+    assert.equal(jwks.fetches, 2);
+    await assertUnauthenticated(verifier, signedByKey1);
+  });
+
+  test('a remembered caller is handed out as a copy', async () => {
+    const verifier = new TokenVerifier(jwksSource(key1).fetch, ISSUER, AUDIENCE);
+    const token = await accessToken({ sub: 'user-7' });
+    const first = await verifier.verify(token);
+    first.userId = 'someone-else';
+    assert.equal((await verifier.verify(token)).userId, 'user-7');
+  });
+
   test('refetches the key set for an unknown kid after rotation, at most every minRefetchMs', async () => {
     const jwks = jwksSource(key1);
     const clock = { now: 1_000_000 };

@@ -127,6 +127,9 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256'];
 /** The JWT `typ` header of access tokens (RFC 9068). */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+const VERIFIED_TOKENS_MAX = 10_000;
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+
 /**
  * Verifies access tokens against identity's JWKS. Keys are fetched lazily and
  * refetched (at most every few seconds) when a token names an unknown `kid`, which is
@@ -136,6 +139,13 @@ export class TokenVerifier {
   private keySet: JWTVerifyGetKey | null = null;
   private attemptedAt = 0;
   private inflight: Promise<void> | null = null;
+  /**
+   * Tokens already verified with the current keys, until they expire (at most a
+   * minute): an ES256 verification costs ~0.2 ms, and a service account sends the
+   * same token on every call for minutes. Emptied when the keys reload, so a key
+   * withdrawn from the JWKS stops working as soon as a token makes us refetch.
+   */
+  private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   constructor(
     private readonly fetchJwks: () => Promise<JSONWebKeySet>,
@@ -148,6 +158,9 @@ export class TokenVerifier {
 
   /** Returns the caller, or throws UNAUTHENTICATED naming what is wrong with the token. */
   async verify(token: string): Promise<Caller> {
+    const known = this.verified.get(token);
+    if (known && this.now() < known.until) return { ...known.caller };
+    if (known) this.verified.delete(token);
     await this.ensureKeys(false);
     try {
       return await this.verifyWithCurrentKeys(token);
@@ -169,8 +182,17 @@ export class TokenVerifier {
       // identity signs with the same key can never be replayed as one.
       typ: ACCESS_TOKEN_TYPE,
       requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      currentDate: new Date(this.now()),
     });
-    return callerFromClaims(payload, token);
+    const caller = callerFromClaims(payload, token);
+    this.remember(token, caller, payload.exp! * 1000);
+    return { ...caller };
+  }
+
+  private remember(token: string, caller: Caller, expiresAt: number): void {
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { caller, until: Math.min(expiresAt, this.now() + VERIFIED_TOKEN_TTL_MS) });
   }
 
   /**
@@ -185,6 +207,7 @@ export class TokenVerifier {
       this.inflight = this.fetchJwks()
         .then((jwks) => {
           this.keySet = createLocalJWKSet(jwks);
+          this.verified.clear();
         })
         .finally(() => {
           this.inflight = null;

@@ -125,8 +125,9 @@ describe('createLogger', () => {
   const output = runLoggerScript(`
     const log = createLogger('catalog', 'info');
     log.info('product created', { product_id: 'p1', password: 'hunter2', note: 'by ann@example.com' });
-    log.debug('not at info level');
+    log.debug('not at info level', { get costly() { throw new Error('a line below the level was formatted'); } });
     log.child({ request_id: 'req-1' }).info('from child');
+    log.child({ request_id: 'req-1' }).child({ step: 'a' }).info('from grandchild', { step: 'b' });
     log.warn('slow downstream');
     log.error('rpc failed', { method: '/x/Y' });
   `);
@@ -154,9 +155,12 @@ describe('createLogger', () => {
 
   test('drops entries below its level and carries child metadata', async () => {
     const lines = jsonLines((await output).stdout);
-    assert.deepEqual(lines.map((l) => l['msg']), ['product created', 'from child']);
+    assert.deepEqual(lines.map((l) => l['msg']), ['product created', 'from child', 'from grandchild']);
     assert.equal(lines[1]?.['request_id'], 'req-1');
     assert.equal(lines[1]?.['service'], 'catalog');
+    // Contexts accumulate; the line's own fields win.
+    assert.equal(lines[2]?.['request_id'], 'req-1');
+    assert.equal(lines[2]?.['step'], 'b');
   });
 
   test('writes warnings and errors to stderr', async () => {

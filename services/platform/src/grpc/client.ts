@@ -56,6 +56,7 @@ export function createServiceClient<D extends UnaryServiceDefinition>(definition
   const channel = new Client(options.address, credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.enable_retries': 0, // cockatiel decides what is retried
+    'grpc.enable_channelz': 0, // nothing reads channelz; it costs on every call
   });
   const timeoutMs = options.timeoutMs ?? 5_000;
   const breaker = circuitBreaker(handleWhen((err) => BREAKER_COUNTS.has(grpcCodeOf(err) ?? -1)), {

@@ -37,7 +37,7 @@ export interface GrpcHostOptions {
  * with google.rpc details. Health checking and server reflection are always on.
  */
 export class GrpcHost {
-  readonly server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  readonly server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024, 'grpc.enable_channelz': 0 });
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly serviceNames: string[] = [];
   private port = 0;
