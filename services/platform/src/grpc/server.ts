@@ -7,6 +7,7 @@ import { toDomainError, toServiceError } from '../errors.js';
 import { isAccessRule, type AccessRule, type TokenVerifier } from '../auth.js';
 import type { Logger } from '../logger.js';
 import { addReflection } from './reflection.js';
+import { encodingOnce } from './reusable.js';
 import { authenticate, chain, clientIpOf, observe, requestIdOf, tracing, userAgentOf } from './interceptors.js';
 import type { CallContext, Interceptor, ServerStreamMethod, ServiceHandlers, StreamHandler, UnaryHandler, UnaryMethod } from './context.js';
 
@@ -87,7 +88,9 @@ export class GrpcHost {
         );
       };
     }
-    this.server.addService(registration.definition, impl);
+    // Reusable (cached) responses are encoded once, whatever the method.
+    const definition = Object.fromEntries(Object.entries(registration.definition).map(([key, method]) => [key, { ...method, responseSerialize: encodingOnce(method.responseSerialize) }]));
+    this.server.addService(definition, impl);
     const serviceName = Object.values(registration.definition)[0]!.path.split('/')[1]!;
     this.serviceNames.push(serviceName);
     return this;

@@ -120,6 +120,7 @@ export class ProductIndex {
   private readonly postings = new FilterPostings();
   private readonly results: LruCache<RankedResult>;
   private readonly textMatches: LruCache<Array<{ id: string; score: number }>>;
+  private changes = 0;
 
   /** `cache: false` computes every query afresh (for measuring the uncached cost). */
   constructor(opts: { cache?: boolean } = {}) {
@@ -130,6 +131,11 @@ export class ProductIndex {
 
   get size(): number {
     return this.products.size;
+  }
+
+  /** Moves on every change: anything computed from the index at an older generation is stale. */
+  get generation(): number {
+    return this.changes;
   }
 
   get(id: string): ProductDocument | undefined {
@@ -161,6 +167,7 @@ export class ProductIndex {
   }
 
   private changed(): void {
+    this.changes++;
     this.results.clear();
     this.textMatches.clear();
   }
