@@ -105,6 +105,26 @@ compose_check_build() {
 compose_check_build
 # <<< compose-check
 
-# 6. Generated code and the Envoy descriptor set.
+# 6. Node.js 24 for the services (npm start, tests, benchmarks): its AsyncLocalStorage
+# needs no async_hooks, which on Node 20 made every promise in a traced call cost
+# about three times as much (docs/decisions.md, 41). From the npm registry's
+# per-platform Node package; the tools and tests themselves run on any Node >= 20.
+SERVICES_NODE_VERSION=24.21.0
+services_node() {
+  local arch
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) step "no Node $SERVICES_NODE_VERSION package for $(uname -m): services run on $(node --version)"; return ;; esac
+  if [ -x "$TOOLS/node/bin/node" ] && [ "$("$TOOLS/node/bin/node" --version)" = "v$SERVICES_NODE_VERSION" ]; then step "node $SERVICES_NODE_VERSION (services): present"; return; fi
+  step "node $SERVICES_NODE_VERSION for the services"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$SERVICES_NODE_VERSION" >/dev/null) || { rm -rf "$tmp"; fail "npm pack node-linux-$arch@$SERVICES_NODE_VERSION"; }
+  rm -rf "$TOOLS/node" && mkdir -p "$TOOLS/node"
+  tar xzf "$tmp"/node-linux-"$arch"-*.tgz -C "$TOOLS/node" --strip-components=1 || fail "unpacking Node $SERVICES_NODE_VERSION"
+  rm -rf "$tmp"
+  [ "$("$TOOLS/node/bin/node" --version)" = "v$SERVICES_NODE_VERSION" ] || fail "Node $SERVICES_NODE_VERSION does not run here"
+}
+services_node
+
+# 7. Generated code and the Envoy descriptor set.
 bash tools/gen.sh || fail "code generation (tools/gen.sh)"
 step "ready"

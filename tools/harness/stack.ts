@@ -117,7 +117,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (o.mesh) {
       const mesh = await startProcess({
         name: 'services',
-        command: process.execPath,
+        command: servicesNode(),
         args: ['--enable-source-maps', '--import', 'tsx', join(ROOT, 'services/mesh.ts'), 'all'],
         cwd: ROOT,
         env: { ...process.env, ...env, SHOP_METRICS_PORT: String(ports.metrics), ...o.serviceEnv },
@@ -162,6 +162,17 @@ async function randomPorts(): Promise<StackPorts> {
   const [edge, envoyAdmin, mongo, nats, redis, metrics, stripeMock, ...rest] = await freePorts(7 + SERVICE_MAP.length);
   const services = Object.fromEntries(SERVICE_MAP.map((s, i) => [s.name, rest[i]!]));
   return { edge: edge!, envoyAdmin: envoyAdmin!, mongo: mongo!, nats: nats!, redis: redis!, metrics: metrics!, stripeMock: stripeMock!, services };
+}
+
+/**
+ * The Node that runs the services: SHOP_SERVICES_NODE, else the Node 24 that setup
+ * installs (decision 41: AsyncLocalStorage without async_hooks), else this one.
+ */
+export function servicesNode(): string {
+  const chosen = process.env['SHOP_SERVICES_NODE'];
+  if (chosen) return chosen;
+  const installed = join(TOOLS, 'node/bin/node');
+  return existsSync(installed) ? installed : process.execPath;
 }
 
 function natsBinary(): string {
