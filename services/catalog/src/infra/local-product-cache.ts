@@ -1,0 +1,96 @@
+import type { Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
+import { revisionOf } from '../app/messages.js';
+
+/** Safety net: a rendering is dropped this long after it was stored, even if no invalidation reached us. */
+export const LOCAL_PRODUCT_TTL_MS = 30_000;
+/** A floor outlives every older copy (the Redis cache's TTL is 30 s), then it is forgotten. */
+const FLOOR_KEEP_MS = 120_000;
+const DELETED = Number.POSITIVE_INFINITY;
+
+interface Entry {
+  storedAt: number;
+  renderings: Map<string, Product>;
+}
+
+/**
+ * GetProduct's in-process cache in front of the Redis one: the Product messages this
+ * replica served, per product and rendering (locale and visibility). Writes in this
+ * replica and product events from every replica invalidate it; each invalidation also
+ * raises the product's revision floor, and a rendering below its floor is never stored.
+ * So a read that started before a write (from MongoDB or a not yet invalidated Redis
+ * entry) cannot put the old state back, whichever path the invalidation came by. Until
+ * `open()` (the event subscription is live) and after `close()` (it was interrupted and
+ * events may be lost) it stores nothing and serves nothing.
+ */
+export class LocalProductCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly floors = new Map<string, { revision: number; at: number }>();
+  private live = false;
+  private epoch = 0;
+
+  constructor(
+    private readonly maxProducts = 50_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** Events flow: storing is safe again (nothing stored before can be stale, as close() dropped it). */
+  open(): void {
+    this.live = true;
+  }
+
+  /** Events may have been lost: drop everything and store nothing until open(). */
+  close(): void {
+    this.live = false;
+    this.epoch++;
+    this.entries.clear();
+  }
+
+  /** Taken by a reader before it reads: a fill of what it read is refused if events were interrupted meanwhile. */
+  begin(): number {
+    return this.epoch;
+  }
+
+  get(id: string, rendering: string): Product | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (this.now() - entry.storedAt > LOCAL_PRODUCT_TTL_MS) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    return entry.renderings.get(rendering);
+  }
+
+  /** Stores a rendering unless a write newer than it was seen (its revision is below the floor). */
+  fill(id: string, rendering: string, product: Product, epoch: number): boolean {
+    if (!this.live || epoch !== this.epoch || revisionOf(product.etag) < this.floorOf(id)) return false;
+    let entry = this.entries.get(id);
+    if (!entry || this.now() - entry.storedAt > LOCAL_PRODUCT_TTL_MS) {
+      if (entry) this.entries.delete(id);
+      entry = { storedAt: this.now(), renderings: new Map() };
+      this.entries.set(id, entry);
+      // Oldest first out: Map keeps insertion order.
+      if (this.entries.size > this.maxProducts) this.entries.delete(this.entries.keys().next().value!);
+    }
+    entry.renderings.set(rendering, product);
+    return true;
+  }
+
+  /** The product changed to `revision` (or was deleted): drop it and refuse anything older. */
+  invalidate(id: string, revision: number | 'deleted'): void {
+    this.entries.delete(id);
+    const wanted = revision === 'deleted' ? DELETED : revision;
+    const at = this.now();
+    const floor = this.floors.get(id);
+    this.floors.delete(id); // re-inserted last, so the map stays ordered by time
+    this.floors.set(id, { revision: Math.max(wanted, floor?.revision ?? 0), at });
+    for (const [key, f] of this.floors) {
+      if (at - f.at <= FLOOR_KEEP_MS) break;
+      this.floors.delete(key);
+    }
+  }
+
+  private floorOf(id: string): number {
+    const floor = this.floors.get(id);
+    return floor && this.now() - floor.at <= FLOOR_KEEP_MS ? floor.revision : 0;
+  }
+}
