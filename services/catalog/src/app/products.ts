@@ -178,6 +178,7 @@ export class ProductCatalog {
         const audit = auditOutboxEntry(origin, 'product.created', productTarget(id), { sku: product.sku, skus: [...all].join(',') });
         try {
           await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
+          this.caches.local?.put(product);
           await this.caches.lists?.bump().catch(() => undefined);
           this.onWrite();
           return product;
@@ -200,26 +201,33 @@ export class ProductCatalog {
    * LocalProductCache for why neither can be refilled with the state before a write.
    */
   async get(id: string, viewer: Viewer, locale = ''): Promise<Product> {
-    const field = `${locale.toLowerCase()}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
+    const rendering = locale.toLowerCase();
+    const field = `${rendering}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
     const { redis, local } = this.caches;
-    const cached = local?.get(id, field);
-    if (cached) return cached;
+    // Drafts and archived products do not exist for shoppers.
+    const visible = (product: Product) => {
+      if (!viewer.seesUnpublished && product.status !== ProductStatus.PRODUCT_STATUS_ACTIVE) throw notFound(id);
+      return product;
+    };
+    const cached = local?.get(id, rendering);
+    if (cached) return visible(cached);
     const _id = objectId(id);
     const epoch = local?.begin() ?? 0;
     let version: string | null = null;
     if (redis) {
       const [hit, seen] = await Promise.all([redis.get(id, field).catch(() => null), redis.version(id).catch(() => null)]);
       if (hit) {
-        local?.fill(id, field, hit, epoch);
+        local?.fill(id, rendering, hit, epoch);
         return hit;
       }
       version = seen;
     }
-    const doc = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
-    // Drafts and archived products do not exist for shoppers.
-    if (!doc || (!viewer.seesUnpublished && doc.status !== ProductStatus.PRODUCT_STATUS_ACTIVE)) throw notFound(id);
+    // By _id alone: the store answers that from its index; a second condition makes it scan.
+    const doc = await this.products.findOne({ _id }, { outbox: 0 }).lean<ProductDoc>();
+    if (!doc || doc.deletedAt) throw notFound(id);
     const product = toProductMessage(doc, locale);
-    local?.fill(id, field, product, epoch);
+    local?.fill(id, rendering, product, epoch);
+    visible(product);
     if (redis && version !== null) await redis.fill(id, field, version, product).catch(() => undefined);
     return product;
   }
@@ -316,7 +324,7 @@ export class ProductCatalog {
           await this.skus.release(id, [...added]);
           return LOST_RACE;
         }
-        this.caches.local?.invalidate(id, after.revision);
+        this.caches.local?.put(product);
         await this.skus.release(id, [...oldSkus].filter((s) => !newSkus.has(s)));
         await this.invalidate([id]);
         this.onWrite();

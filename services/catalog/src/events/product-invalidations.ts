@@ -1,9 +1,8 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
+import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
 import { errorMeta } from '../../../platform/src/events/index.js';
 import type { Logger } from '../../../platform/src/logger.js';
 import { SUBJECTS } from '../app/products.js';
-import { revisionOf } from '../app/messages.js';
 import type { LocalProductCache } from '../infra/local-product-cache.js';
 
 /**
@@ -16,9 +15,14 @@ import type { LocalProductCache } from '../infra/local-product-cache.js';
  * events" helper if another service needs one.
  */
 export async function followProductInvalidations(nc: NatsConnection, cache: LocalProductCache, logger: Logger): Promise<{ stop(): void }> {
+  // Created and updated events carry the whole product (default locale): it replaces what we hold.
+  const onCreated = (data: Uint8Array) => {
+    const product = ProductCreated.decode(data).product;
+    if (product?.id) cache.put(product);
+  };
   const onUpdated = (data: Uint8Array) => {
     const product = ProductUpdated.decode(data).product;
-    if (product?.id) cache.invalidate(product.id, revisionOf(product.etag));
+    if (product?.id) cache.put(product);
   };
   const onDeleted = (data: Uint8Array) => {
     const id = ProductDeleted.decode(data).productId;
@@ -38,7 +42,7 @@ export async function followProductInvalidations(nc: NatsConnection, cache: Loca
         }
       },
     });
-  const subs = [subscribe(SUBJECTS.updated, onUpdated), subscribe(SUBJECTS.deleted, onDeleted)];
+  const subs = [subscribe(SUBJECTS.created, onCreated), subscribe(SUBJECTS.updated, onUpdated), subscribe(SUBJECTS.deleted, onDeleted)];
   await nc.flush();
   cache.open();
   let stopped = false;

@@ -13,8 +13,9 @@ interface Entry {
 }
 
 /**
- * GetProduct's in-process cache in front of the Redis one: the Product messages this
- * replica served, per product and rendering (locale and visibility). Writes in this
+ * GetProduct's in-process cache in front of the Redis one: Product messages per product
+ * and rendering (the locale; the reader checks visibility), from reads this replica
+ * served and from product events, which carry the whole product. Writes in this
  * replica and product events from every replica invalidate it; each invalidation also
  * raises the product's revision floor, and a rendering below its floor is never stored.
  * So a read that started before a write (from MongoDB or a not yet invalidated Redis
@@ -73,6 +74,18 @@ export class LocalProductCache {
     }
     entry.renderings.set(rendering, product);
     return true;
+  }
+
+  /**
+   * A product's new state as its event (or this replica's write) tells it: replaces
+   * every rendering by this one (the default-locale one events carry), unless a newer
+   * revision was seen already.
+   */
+  put(product: Product): void {
+    const revision = revisionOf(product.etag);
+    if (revision < this.floorOf(product.id)) return;
+    this.invalidate(product.id, revision);
+    this.fill(product.id, '', product, this.epoch);
   }
 
   /** The product changed to `revision` (or was deleted): drop it and refuse anything older. */
