@@ -22,7 +22,7 @@ import { pricingModels } from './infra/price-lists.js';
 import { followProductInvalidations } from './events/product-invalidations.js';
 import { LocalProductCache } from './infra/local-product-cache.js';
 import { ProductCache } from './infra/product-cache.js';
-import { ProductListCache } from './infra/product-list-cache.js';
+import { PolledListGeneration, ProductListCache } from './infra/product-list-cache.js';
 import { taxonomyModels } from './infra/taxonomy-models.js';
 
 const write = requires('catalog.products.write');
@@ -81,7 +81,9 @@ export const catalogService = defineService({
     const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes, pricing.priceLists, pricing.tierSets], logger });
     const skus = new SkuClaims(variantSkuModel(db), products);
     const references = new CatalogReferences(taxonomy);
-    const local = new LocalProductCache();
+    const generation = new PolledListGeneration(redis);
+    await generation.start();
+    const local = new LocalProductCache(() => generation.current());
     const invalidations = await followProductInvalidations(nats.nc, local, logger);
     const lists = new ProductListCache<ProductPage>(redis);
     const listsChanged = () => lists.bump();
@@ -98,6 +100,7 @@ export const catalogService = defineService({
       handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants), ...importHandlers(new ProductImport(products, catalog)) },
       stop: () => {
         invalidations.stop();
+        generation.stop();
         return relay.stop();
       },
     };

@@ -212,12 +212,12 @@ export class ProductCatalog {
     const cached = local?.get(id, rendering);
     if (cached) return visible(cached);
     const _id = objectId(id);
-    const epoch = local?.begin() ?? 0;
+    const token = local?.begin() ?? { epoch: 0, anchor: null };
     let version: string | null = null;
     if (redis) {
       const [hit, seen] = await Promise.all([redis.get(id, field).catch(() => null), redis.version(id).catch(() => null)]);
       if (hit) {
-        local?.fill(id, rendering, hit, epoch);
+        local?.fill(id, rendering, hit, token);
         return hit;
       }
       version = seen;
@@ -226,7 +226,7 @@ export class ProductCatalog {
     const doc = await this.products.findOne({ _id }, { outbox: 0 }).lean<ProductDoc>();
     if (!doc || doc.deletedAt) throw notFound(id);
     const product = toProductMessage(doc, locale);
-    local?.fill(id, rendering, product, epoch);
+    local?.fill(id, rendering, product, token);
     visible(product);
     if (redis && version !== null) await redis.fill(id, field, version, product).catch(() => undefined);
     return product;

@@ -71,3 +71,44 @@ export class ProductListCache<P> {
     await this.redis.incr(LIST_GENERATION_KEY);
   }
 }
+
+/**
+ * The list generation as last read from Redis, polled every `everyMs`: the anchor that
+ * lets the in-process product cache keep entries past their TTL while nothing was
+ * written. Null when the last good read is older than two polls (Redis unreachable),
+ * so nothing is kept on an outdated view.
+ */
+export class PolledListGeneration {
+  private value: string | null = null;
+  private readAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly everyMs = 1_000,
+  ) {}
+
+  current(): string | null {
+    return Date.now() - this.readAt <= 2 * this.everyMs ? this.value : null;
+  }
+
+  async start(): Promise<void> {
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    const startedAt = Date.now();
+    try {
+      this.value = (await this.redis.get(LIST_GENERATION_KEY)) ?? '0';
+      this.readAt = startedAt;
+    } catch {
+      // current() turns null once the last good read is too old.
+    }
+  }
+}
