@@ -71,6 +71,12 @@ export function toProductMessage(doc: ProductDoc, locale = ''): Product {
   });
 }
 
+/** Drafts and archived products do not exist for shoppers. (A module function: no closure per read on the hot path.) */
+function visibleTo(viewer: Viewer, product: Product): Product {
+  if (!viewer.seesUnpublished && product.status !== ProductStatus.PRODUCT_STATUS_ACTIVE) throw notFound(product.id);
+  return product;
+}
+
 function objectId(id: string): Types.ObjectId {
   if (!isObjectId(id)) throw notFound(id);
   return new Types.ObjectId(id);
@@ -204,13 +210,8 @@ export class ProductCatalog {
     const rendering = locale.toLowerCase();
     const field = `${rendering}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
     const { redis, local } = this.caches;
-    // Drafts and archived products do not exist for shoppers.
-    const visible = (product: Product) => {
-      if (!viewer.seesUnpublished && product.status !== ProductStatus.PRODUCT_STATUS_ACTIVE) throw notFound(id);
-      return product;
-    };
     const cached = local?.get(id, rendering);
-    if (cached) return visible(cached);
+    if (cached) return visibleTo(viewer, cached);
     const _id = objectId(id);
     const token = local?.begin() ?? { epoch: 0, anchor: null };
     let version: string | null = null;
@@ -227,7 +228,7 @@ export class ProductCatalog {
     if (!doc || doc.deletedAt) throw notFound(id);
     const product = toProductMessage(doc, locale);
     local?.fill(id, rendering, product, token);
-    visible(product);
+    visibleTo(viewer, product);
     if (redis && version !== null) await redis.fill(id, field, version, product).catch(() => undefined);
     return product;
   }
