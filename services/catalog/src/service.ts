@@ -13,13 +13,17 @@ import { Collections } from './app/collections.js';
 import { Pricing } from './app/pricing.js';
 import { ProductImport } from './app/product-import.js';
 import { ProductTypes } from './app/product-types.js';
-import { ProductCatalog } from './app/products.js';
+import { ProductCatalog, type ProductPage } from './app/products.js';
 import { CatalogReferences } from './app/references.js';
 import { SkuClaims } from './app/sku-claims.js';
 import { VariantLookup } from './app/variant-lookup.js';
 import { productModel, variantSkuModel } from './infra/models.js';
 import { pricingModels } from './infra/price-lists.js';
+import { followProductInvalidations } from './events/product-invalidations.js';
+import { encodingOnce } from './infra/encoded-responses.js';
+import { LocalProductCache } from './infra/local-product-cache.js';
 import { ProductCache } from './infra/product-cache.js';
+import { PolledListGeneration, ProductListCache } from './infra/product-list-cache.js';
 import { taxonomyModels } from './infra/taxonomy-models.js';
 
 const write = requires('catalog.products.write');
@@ -27,7 +31,8 @@ const write = requires('catalog.products.write');
 /** Catalog: products with variants, categories, brands, collections, product types, prices. */
 export const catalogService = defineService({
   name: 'catalog',
-  definition: CatalogServiceService,
+  // Cached products and pages are encoded once, not per response.
+  definition: encodingOnce(CatalogServiceService, ['getProduct', 'listProducts']),
   // Reads are public; what a product read shows (drafts, archived) depends on
   // catalog.products.read_unpublished, checked in the use cases.
   access: {
@@ -78,18 +83,28 @@ export const catalogService = defineService({
     const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes, pricing.priceLists, pricing.tierSets], logger });
     const skus = new SkuClaims(variantSkuModel(db), products);
     const references = new CatalogReferences(taxonomy);
-    const catalog = new ProductCatalog(products, skus, references, new ProductCache(redis), taxonomy.collections, () => relay.kick());
-    const categories = new Categories(taxonomy, products, () => relay.kick());
+    const generation = new PolledListGeneration(redis);
+    await generation.start();
+    const local = new LocalProductCache(() => generation.current());
+    const invalidations = await followProductInvalidations(nats.nc, local, logger);
+    const lists = new ProductListCache<ProductPage>(redis);
+    const listsChanged = () => lists.bump();
+    const catalog = new ProductCatalog(products, skus, references, { redis: new ProductCache(redis), local, lists }, taxonomy.collections, () => relay.kick());
+    const categories = new Categories(taxonomy, products, () => relay.kick(), listsChanged);
     // Finish any category move a crash interrupted (its subtree still has old ancestors).
     void categories.repairPending().catch((err: unknown) => logger.warn('category repair at start failed', errorMeta(err)));
     const brands = new Brands(taxonomy.brands, products, () => relay.kick());
-    const collections = new Collections(taxonomy.collections, products, () => relay.kick());
+    const collections = new Collections(taxonomy.collections, products, () => relay.kick(), listsChanged);
     const productTypes = new ProductTypes(taxonomy.productTypes, products, () => relay.kick());
     const variants = new VariantLookup(products);
     const prices = new Pricing(pricing, variants, () => relay.kick());
     return {
       handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants), ...importHandlers(new ProductImport(products, catalog)) },
-      stop: () => relay.stop(),
+      stop: () => {
+        invalidations.stop();
+        generation.stop();
+        return relay.stop();
+      },
     };
   },
 });

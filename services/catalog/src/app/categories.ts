@@ -44,6 +44,8 @@ export class Categories {
     private readonly models: TaxonomyModels,
     private readonly products: Model<ProductDoc>,
     private readonly onWrite: () => void = () => undefined,
+    /** Product list pages filtered by category change when products move (the list cache's generation). */
+    private readonly listsChanged: () => Promise<void> = async () => undefined,
   ) {}
 
   private live(id: string): Promise<CategoryDoc | null> {
@@ -249,6 +251,7 @@ export class Categories {
       }
       const products = await this.products.find({ categoryPath: rootId, deletedAt: null }, { categoryIds: 1, categoryPath: 1, revision: 1 }).lean<ProductDoc[]>();
       const tree = await this.ancestorsOf(products.flatMap((p) => p.categoryIds));
+      let moved = 0;
       for (const p of products) {
         const nodes = p.categoryIds.flatMap((c) => {
           const doc = tree.get(c);
@@ -257,10 +260,12 @@ export class Categories {
         const want = categoryPathOf(nodes);
         if (sameSet(want, p.categoryPath)) continue;
         changed++;
+        moved++;
         // categoryPath is not part of the product's API state: no revision bump, no event
         // (consumers rebase their paths from CategoryChanged), the etag stays valid.
         await this.products.updateOne({ _id: p._id, revision: p.revision }, { $set: { categoryPath: want } }, { timestamps: false });
       }
+      if (moved > 0) await this.listsChanged();
       if (changed === 0) {
         if (root.repairPending) await this.models.categories.updateOne({ _id: rootId, revision: root.revision }, { $unset: { repairPending: 1 } }, { timestamps: false });
         return;

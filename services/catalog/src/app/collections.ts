@@ -29,6 +29,8 @@ export class Collections {
     private readonly collections: Model<CollectionDoc>,
     private readonly products: Model<ProductDoc>,
     private readonly onWrite: () => void = () => undefined,
+    /** Product list pages filtered by collection change with it (the list cache's generation). */
+    private readonly listsChanged: () => Promise<void> = async () => undefined,
   ) {}
 
   private live(id: string): Promise<CollectionDoc | null> {
@@ -71,6 +73,7 @@ export class Collections {
       const doc = { _id, ...fields, slug, revision: 1, deletedAt: null, createdAt: now, updatedAt: now } as CollectionDoc;
       try {
         await this.collections.create({ ...doc, outbox: [auditOutboxEntry(origin, 'collection.created', target(id), { products: String(fields.productIds.length) })] });
+        await this.listsChanged();
         this.onWrite();
         return toCollectionMessage(doc);
       } catch (err) {
@@ -133,6 +136,7 @@ export class Collections {
           if (isDuplicateKey(err)) throw slugTaken(fields.slug);
           throw err;
         }
+        await this.listsChanged();
         this.onWrite();
         return toCollectionMessage(after);
       },
@@ -147,6 +151,7 @@ export class Collections {
       { timestamps: false },
     );
     if (result.modifiedCount !== 1) throw notFound(id);
-    this.onWrite();
+    await this.listsChanged();
+        this.onWrite();
   }
 }

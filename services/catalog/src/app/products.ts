@@ -10,7 +10,9 @@ import { decodePageToken, encodePageToken, pageSize } from '../../../platform/sr
 import { validateAttributeValues } from '../domain/attributes.js';
 import { applyPatch, parseUpdateMask, pickTranslation, validateProduct, type ProductFields, type VariantFields } from '../domain/product.js';
 import type { ProductDoc } from '../infra/models.js';
+import type { LocalProductCache } from '../infra/local-product-cache.js';
 import type { ProductCache } from '../infra/product-cache.js';
+import type { ProductListCache } from '../infra/product-list-cache.js';
 import type { CollectionDoc } from '../infra/taxonomy-models.js';
 import { etagOf, isObjectId, revisionOf } from './messages.js';
 import type { CatalogReferences, ResolvedReferences } from './references.js';
@@ -26,6 +28,18 @@ export const SUBJECTS = {
 /** What a caller may see: shoppers only active products; with catalog.products.read_unpublished, everything not deleted. */
 export interface Viewer {
   seesUnpublished: boolean;
+}
+
+export interface ProductPage {
+  products: Product[];
+  nextPageToken: string;
+}
+
+/** The read caches: Redis per product, in process per product (event-invalidated), list pages (generation-checked). */
+export interface ProductReadCaches {
+  redis: ProductCache | null;
+  local: LocalProductCache | null;
+  lists: ProductListCache<ProductPage> | null;
 }
 
 /** The product as the API shows it, texts in `locale` where translated (else the default texts). */
@@ -55,6 +69,12 @@ export function toProductMessage(doc: ProductDoc, locale = ''): Product {
     attributes: doc.attributes ?? [],
     translations: doc.translations ?? [],
   });
+}
+
+/** Drafts and archived products do not exist for shoppers. (A module function: no closure per read on the hot path.) */
+function visibleTo(viewer: Viewer, product: Product): Product {
+  if (!viewer.seesUnpublished && product.status !== ProductStatus.PRODUCT_STATUS_ACTIVE) throw notFound(product.id);
+  return product;
 }
 
 function objectId(id: string): Types.ObjectId {
@@ -141,7 +161,7 @@ export class ProductCatalog {
     private readonly products: Model<ProductDoc>,
     private readonly skus: SkuClaims,
     private readonly references: CatalogReferences,
-    private readonly cache: ProductCache | null,
+    private readonly caches: ProductReadCaches,
     private readonly collections: Model<CollectionDoc> | null,
     private readonly onWrite: () => void = () => undefined,
   ) {}
@@ -164,6 +184,8 @@ export class ProductCatalog {
         const audit = auditOutboxEntry(origin, 'product.created', productTarget(id), { sku: product.sku, skus: [...all].join(',') });
         try {
           await this.products.create({ ...doc, outbox: [outboxEntry(SUBJECTS.created, 'shop.catalog.v1.ProductCreated', event), audit] });
+          this.caches.local?.put(product);
+          await this.caches.lists?.bump().catch(() => undefined);
           this.onWrite();
           return product;
         } catch (err) {
@@ -179,25 +201,48 @@ export class ProductCatalog {
     }
   }
 
+  /**
+   * In-process cache first (no I/O), then Redis, then MongoDB. The Redis version is read
+   * (with the Redis lookup, in one round trip) before MongoDB; see ProductCache and
+   * LocalProductCache for why neither can be refilled with the state before a write.
+   */
   async get(id: string, viewer: Viewer, locale = ''): Promise<Product> {
+    const rendering = locale.toLowerCase();
+    const field = `${rendering}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
+    const { redis, local } = this.caches;
+    const cached = local?.get(id, rendering);
+    if (cached) return visibleTo(viewer, cached);
     const _id = objectId(id);
-    const field = `${locale.toLowerCase()}|${viewer.seesUnpublished ? 'staff' : 'public'}`;
-    const cache = this.cache;
-    if (cache) {
-      const hit = await cache.get(id, field).catch(() => null);
-      if (hit) return hit;
+    const token = local?.begin() ?? { epoch: 0, anchor: null };
+    let version: string | null = null;
+    if (redis) {
+      const [hit, seen] = await Promise.all([redis.get(id, field).catch(() => null), redis.version(id).catch(() => null)]);
+      if (hit) {
+        local?.fill(id, rendering, hit, token);
+        return hit;
+      }
+      version = seen;
     }
-    const version = cache ? await cache.version(id).catch(() => null) : null;
-    const doc = await this.products.findOne({ _id, deletedAt: null }, { outbox: 0 }).lean<ProductDoc>();
-    // Drafts and archived products do not exist for shoppers.
-    if (!doc || (!viewer.seesUnpublished && doc.status !== ProductStatus.PRODUCT_STATUS_ACTIVE)) throw notFound(id);
+    // By _id alone: the store answers that from its index; a second condition makes it scan.
+    const doc = await this.products.findOne({ _id }, { outbox: 0 }).lean<ProductDoc>();
+    if (!doc || doc.deletedAt) throw notFound(id);
     const product = toProductMessage(doc, locale);
-    if (cache && version !== null) await cache.fill(id, field, version, product).catch(() => undefined);
+    local?.fill(id, rendering, product, token);
+    visibleTo(viewer, product);
+    if (redis && version !== null) await redis.fill(id, field, version, product).catch(() => undefined);
     return product;
   }
 
-  async list(req: ListProductsRequest, viewer: Viewer): Promise<{ products: Product[]; nextPageToken: string }> {
+  /** A page from the list cache when no write happened since it was read (see ProductListCache). */
+  async list(req: ListProductsRequest, viewer: Viewer): Promise<ProductPage> {
     const size = pageSize(req.pageSize);
+    const lists = this.caches.lists;
+    if (!lists) return this.listFromStore(req, viewer, size);
+    const key = [viewer.seesUnpublished, req.status, req.categoryId, req.brandId, req.updatedAfter?.getTime() ?? 0, req.collectionId, req.locale, size, req.pageToken].join('|');
+    return lists.read(key, () => this.listFromStore(req, viewer, size));
+  }
+
+  private async listFromStore(req: ListProductsRequest, viewer: Viewer, size: number): Promise<ProductPage> {
     const status = viewer.seesUnpublished ? req.status : ProductStatus.PRODUCT_STATUS_ACTIVE;
     const updatedAfter = req.updatedAfter ? req.updatedAfter.getTime() : 0;
     const query = [viewer.seesUnpublished, status, req.categoryId, req.brandId, updatedAfter, req.collectionId, req.locale].join('|');
@@ -280,6 +325,7 @@ export class ProductCatalog {
           await this.skus.release(id, [...added]);
           return LOST_RACE;
         }
+        this.caches.local?.put(product);
         await this.skus.release(id, [...oldSkus].filter((s) => !newSkus.has(s)));
         await this.invalidate([id]);
         this.onWrite();
@@ -315,13 +361,20 @@ export class ProductCatalog {
       const still = await this.products.exists({ _id, deletedAt: null });
       throw still ? stale(id) : notFound(id);
     }
+    this.caches.local?.invalidate(id, 'deleted');
     await this.skus.release(id, skus);
     await this.invalidate([id]);
     this.onWrite();
   }
 
-  /** Drops cached renderings of these products (after any write that changes what GetProduct shows). */
+  /**
+   * After a write that changes what GetProduct shows: drops the products' Redis
+   * renderings and makes every cached list page old. (This replica's in-process cache
+   * was invalidated right after the MongoDB write; other replicas' by the write's event.)
+   */
   async invalidate(ids: string[]): Promise<void> {
-    if (this.cache && ids.length > 0) await this.cache.invalidate(ids);
+    const { redis, lists } = this.caches;
+    if (ids.length === 0) return;
+    await Promise.all([redis?.invalidate(ids), lists?.bump()]);
   }
 }
