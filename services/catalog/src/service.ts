@@ -20,7 +20,6 @@ import { VariantLookup } from './app/variant-lookup.js';
 import { productModel, variantSkuModel } from './infra/models.js';
 import { pricingModels } from './infra/price-lists.js';
 import { followProductInvalidations } from './events/product-invalidations.js';
-import { encodingOnce } from './infra/encoded-responses.js';
 import { LocalProductCache } from './infra/local-product-cache.js';
 import { ProductCache } from './infra/product-cache.js';
 import { PolledListGeneration, ProductListCache } from './infra/product-list-cache.js';
@@ -31,8 +30,7 @@ const write = requires('catalog.products.write');
 /** Catalog: products with variants, categories, brands, collections, product types, prices. */
 export const catalogService = defineService({
   name: 'catalog',
-  // Cached products and pages are encoded once, not per response.
-  definition: encodingOnce(CatalogServiceService, ['getProduct', 'listProducts']),
+  definition: CatalogServiceService,
   // Reads are public; what a product read shows (drafts, archived) depends on
   // catalog.products.read_unpublished, checked in the use cases.
   access: {

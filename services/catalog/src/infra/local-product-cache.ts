@@ -1,5 +1,6 @@
 import type { Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { revisionOf } from '../app/messages.js';
+import { reusableResponse } from '../../../platform/src/grpc/reusable.js';
 
 /** Safety net: after this long a rendering is served again only if no product write happened anywhere since it was read. */
 export const LOCAL_PRODUCT_TTL_MS = 30_000;
@@ -99,7 +100,8 @@ export class LocalProductCache {
       // Oldest first out: Map keeps insertion order.
       if (this.entries.size > this.maxProducts) this.entries.delete(this.entries.keys().next().value!);
     }
-    entry.renderings.set(rendering, product);
+    // Served again and again unchanged: the host encodes it once.
+    entry.renderings.set(rendering, reusableResponse(product));
     return true;
   }
 

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
+import { reusableResponse } from '../../../platform/src/grpc/reusable.js';
 
 /** Bumped (INCR) by every write that can change any list page: products, collections, category moves. */
 export const LIST_GENERATION_KEY = 'catalog:products:generation';
 /** Safety net: a writer that dies between its MongoDB write and the bump leaves old pages for at most this long. */
 export const LIST_PAGE_TTL_MS = 30_000;
 
-interface Stored<P> {
+interface Stored<P extends object> {
   page: P;
   storedAt: number;
 }
@@ -19,7 +20,7 @@ interface Stored<P> {
  * asks for again. Concurrent misses of one page in one generation share one query.
  * Without Redis every read goes to MongoDB.
  */
-export class ProductListCache<P> {
+export class ProductListCache<P extends object> {
   private generation: string | null = null;
   private pages = new Map<string, Stored<P>>();
   private loading = new Map<string, Promise<P>>();
@@ -53,7 +54,8 @@ export class ProductListCache<P> {
     const promise = load().then(
       (page) => {
         loading.delete(query);
-        pages.set(query, { page, storedAt });
+        // Served again and again unchanged: the host encodes it once.
+        pages.set(query, { page: reusableResponse(page), storedAt });
         if (pages.size > this.maxPages) pages.delete(pages.keys().next().value!);
         return page;
       },
