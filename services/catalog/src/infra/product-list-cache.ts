@@ -6,7 +6,7 @@ export const LIST_GENERATION_KEY = 'catalog:products:generation';
 /** Safety net: a writer that dies between its MongoDB write and the bump leaves old pages for at most this long. */
 export const LIST_PAGE_TTL_MS = 30_000;
 
-interface Stored<P extends object> {
+interface Stored<P> {
   page: P;
   storedAt: number;
 }
@@ -20,7 +20,7 @@ interface Stored<P extends object> {
  * asks for again. Concurrent misses of one page in one generation share one query.
  * Without Redis every read goes to MongoDB.
  */
-export class ProductListCache<P extends object> {
+export class ProductListCache<P> {
   private generation: string | null = null;
   private pages = new Map<string, Stored<P>>();
   private loading = new Map<string, Promise<P>>();

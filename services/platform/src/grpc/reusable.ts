@@ -7,9 +7,9 @@
  */
 const encodings = new WeakMap<object, Buffer | null>();
 
-/** Marks a response as reusable and returns it. */
-export function reusableResponse<T extends object>(response: T): T {
-  if (!encodings.has(response)) encodings.set(response, null);
+/** Marks a response as reusable and returns it (anything but an object is returned as it is). */
+export function reusableResponse<T>(response: T): T {
+  if (typeof response === 'object' && response !== null && !encodings.has(response)) encodings.set(response, null);
   return response;
 }
 
