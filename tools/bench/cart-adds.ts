@@ -163,6 +163,19 @@ function cpuSeconds(stack: Stack): Record<string, number> {
   return out;
 }
 
+const DOWNSTREAM = ['LookupVariants', 'SelectPrices', 'GetAvailability', 'QuoteShipping'];
+
+/** Calls the services answered so far, for the methods a cart reads from (grpc_server_handled_total). */
+async function downstreamCalls(stack: Stack): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports.metrics}/metrics`)).text();
+  const out: Record<string, number> = Object.fromEntries(DOWNSTREAM.map((m) => [m, 0]));
+  for (const line of text.split('\n')) {
+    const m = /^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*\} (\d+)/.exec(line);
+    if (m && m[1]! in out) out[m[1]!]! += Number(m[2]);
+  }
+  return out;
+}
+
 function pinStack(stack: Stack): void {
   for (const p of stack.processes) {
     for (const pid of [p.pid, ...descendants(p.pid)]) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
@@ -188,10 +201,12 @@ await runOnBenchStack('cart-adds', async (stack) => {
   const node = services ? descendants(services.pid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node') : undefined;
   let out = '';
   const cpuAt: Array<Record<string, number>> = [];
+  const callsAt: Array<Promise<Record<string, number>>> = [];
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     if (!/PHASE/.test(d.toString())) return;
     cpuAt.push(cpuSeconds(stack));
+    callsAt.push(downstreamCalls(stack));
     if (hook && node) process.kill(node, 'SIGUSR2');
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -205,6 +220,10 @@ await runOnBenchStack('cart-adds', async (stack) => {
   if (cpuAt.length >= 3) {
     log(`\nCPU ms per add: ${perRequest(cpuAt[0]!, cpuAt[1]!, result.adds.count)} (adds phase includes cart creation, 1 per 20 adds)`);
     log(`CPU ms per view: ${perRequest(cpuAt[1]!, cpuAt[2]!, result.views.count)} (views phase includes 10 carts' setup)`);
+    const calls = await Promise.all(callsAt);
+    const perCall = (from: Record<string, number>, to: Record<string, number>, count: number) => DOWNSTREAM.map((m) => `${m} ${((to[m]! - from[m]!) / count).toFixed(2)}`).join(', ');
+    log(`downstream calls per add: ${perCall(calls[0]!, calls[1]!, result.adds.count)}`);
+    log(`downstream calls per view: ${perCall(calls[1]!, calls[2]!, result.views.count)}`);
   }
 }, {
   SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',

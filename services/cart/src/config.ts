@@ -18,7 +18,7 @@ export const cartConfigSchema = z.object({
    * How long a replica reuses a selected price for cart views and adds (prices have no
    * events, so this is how late a price change can show). Checkout always prices live. 0: off.
    */
-  cartPriceCacheSeconds: z.coerce.number().int().min(0).max(300).default(10),
+  cartPriceCacheSeconds: z.coerce.number().int().min(0).max(300).default(30),
   /** Safety net for SKU facts (product events drop them at once). 0: off. */
   cartCatalogCacheSeconds: z.coerce.number().int().min(0).max(3600).default(300),
   /** Safety net for stock levels (inventory's availability events drop them at once). 0: off. */

@@ -1,16 +1,13 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ProductCreated, ProductDeleted, ProductUpdated } from '../../../../gen/shop/catalog/v1/events.js';
-import type { Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import { AvailabilityChanged } from '../../../../gen/shop/inventory/v1/events.js';
 import type { Logger } from '../../../platform/src/logger.js';
 import type { CachedCatalog } from '../infra/cached-catalog.js';
 import type { CachedStock } from '../infra/cached-stock.js';
 
-const skusOf = (product: Product | undefined): string[] => (product ? [product.sku, ...product.variants.map((v) => v.sku)].filter(Boolean) : []);
-
 /**
- * Keeps this replica's caches honest: catalog product events drop the product's SKU
- * facts, inventory availability changes drop the SKU's level. Plain NATS
+ * Keeps this replica's caches current: catalog product events replace the product's
+ * SKU facts, inventory availability changes the SKU's level. Plain NATS
  * subscriptions (JetStream subjects reach them too), one per process and nothing
  * durable: an event missed while disconnected is covered by the caches' time limits.
  */
@@ -30,19 +27,19 @@ export function followCacheInvalidation(nc: NatsConnection, caches: { catalog: C
   };
   on('shop.catalog.product_created', (data) => {
     const { product } = ProductCreated.decode(data);
-    if (product) caches.catalog.forgetProduct(product.id, skusOf(product));
+    if (product) caches.catalog.learnProduct(product);
   });
   on('shop.catalog.product_updated', (data) => {
     const { product } = ProductUpdated.decode(data);
-    if (product) caches.catalog.forgetProduct(product.id, skusOf(product));
+    if (product) caches.catalog.learnProduct(product);
   });
   on('shop.catalog.product_deleted', (data) => {
     const e = ProductDeleted.decode(data);
     caches.catalog.forgetProduct(e.productId, e.sku ? [e.sku] : []);
   });
   on('shop.inventory.availability_changed', (data) => {
-    const { sku } = AvailabilityChanged.decode(data);
-    if (sku) caches.stock.forget(sku);
+    const { sku, available } = AvailabilityChanged.decode(data);
+    if (sku) caches.stock.learn(sku, Number(available));
   });
   return { stop: () => subscriptions.forEach((s) => s.unsubscribe()) };
 }

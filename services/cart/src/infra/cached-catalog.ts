@@ -1,3 +1,4 @@
+import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { CatalogPort, SkuInfo, SkuPrice } from '../app/ports.js';
 import { ExpiringCache, readThrough } from './expiring-cache.js';
@@ -41,9 +42,27 @@ export class CachedCatalog implements CatalogPort {
     return new Map(items.flatMap((i) => (byKey.has(keyOf(i)) ? [[i.sku, byKey.get(keyOf(i))!] as const] : [])));
   }
 
-  /** A product changed or went: its SKUs (those named, and any cached under its id) are asked again. */
+  /** A product went: its SKUs (those named, and any cached under its id) are asked again. */
   forgetProduct(productId: string, skus: readonly string[]): void {
     const named = new Set(skus);
     this.caches.skus.forgetWhere((sku, info) => named.has(sku) || info.productId === productId);
+  }
+
+  /**
+   * A product as a catalog event carries it (created or changed): its SKUs' facts are
+   * taken from the event, so a cart needs no catalog call for them; SKUs it no longer
+   * has are forgotten. Facts as LookupVariants gives them (catalog VariantLookup: a
+   * product without variants sells its one SKU, weight 0).
+   */
+  learnProduct(product: Product): void {
+    const variants = product.variants.length > 0 ? product.variants : [{ sku: product.sku, weightGrams: 0 }];
+    const skus = variants.map((v) => v.sku).filter(Boolean);
+    this.forgetProduct(product.id, skus);
+    const purchasable = product.status === ProductStatus.PRODUCT_STATUS_ACTIVE;
+    if (!purchasable) return;
+    const epoch = this.caches.skus.epoch();
+    for (const v of variants) {
+      if (v.sku) this.caches.skus.setIfUnchanged(epoch, v.sku, { productId: product.id, productName: product.name, purchasable, active: purchasable, weightGrams: v.weightGrams ?? 0 });
+    }
   }
 }

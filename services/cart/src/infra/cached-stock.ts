@@ -24,7 +24,13 @@ export class CachedStock implements StockPort {
     return readThrough(this.cache, skus, (sku) => sku, (misses) => this.inner.availability(misses, ctx), { fresh: this.fresh, keep: () => true });
   }
 
-  forget(sku: string): void {
+  /**
+   * Inventory said a SKU's availability changed. Its units on hand (`available`) are a
+   * floor of what a reservation could take (back-orders only add), so they are kept as
+   * the level: an add they cannot cover is asked live before it is refused.
+   */
+  learn(sku: string, available: number): void {
     this.cache.forget([sku]);
+    if (available > 0) this.cache.setIfUnchanged(this.cache.epoch(), sku, { inStock: true, reservable: available });
   }
 }
