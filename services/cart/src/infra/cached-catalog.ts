@@ -3,6 +3,10 @@ import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { CatalogPort, SkuInfo, SkuPrice } from '../app/ports.js';
 import { ExpiringCache, readThrough } from './expiring-cache.js';
 
+// SKUs never contain it (catalog SKU rules), so a price key's SKU is what comes before the first.
+const PRICE_KEY_SEPARATOR = '\u0000';
+const skuOfPriceKey = (key: string) => key.slice(0, key.indexOf(PRICE_KEY_SEPARATOR));
+
 /** What a cached catalog keeps: SKU facts (changed by product events) and selected prices (time-bound only). */
 export interface CatalogCaches {
   skus: ExpiringCache<SkuInfo>;
@@ -12,8 +16,9 @@ export interface CatalogCaches {
 /**
  * The catalog through this replica's caches. Only answers that let a line be bought
  * are kept (a purchasable SKU, a found price), so a refusal or a flagged line is
- * always the catalog's current word. SKU facts are dropped when a product event names
- * their product (CatalogInvalidation); prices have no events, so they live
+ * always the catalog's current word. Product events (cache-invalidation.ts) replace a
+ * product's SKU facts and drop its SKUs' prices (a base price may have changed); price
+ * lists and tiers have no events, so a selected price lives at most
  * SHOP_CART_PRICE_CACHE_SECONDS. `fresh` reads skip the caches (checkout) and refill them.
  */
 export class CachedCatalog implements CatalogPort {
@@ -34,7 +39,7 @@ export class CachedCatalog implements CatalogPort {
 
   async prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, customerGroup: string, ctx?: CallContext): Promise<Map<string, SkuPrice>> {
     // Tiers make the price depend on the quantity: it is part of the key.
-    const keyOf = (item: { sku: string; quantity: number }) => `${currencyCode}|${customerGroup}|${item.quantity}|${item.sku}`;
+    const keyOf = (item: { sku: string; quantity: number }) => [item.sku, currencyCode, customerGroup, item.quantity].join(PRICE_KEY_SEPARATOR);
     const byKey = await readThrough(this.caches.prices, items, keyOf, async (misses) => {
       const loaded = await this.inner.prices(currencyCode, misses, customerGroup, ctx);
       return new Map(misses.flatMap((m) => (loaded.has(m.sku) ? [[keyOf(m), loaded.get(m.sku)!] as const] : [])));
@@ -42,10 +47,16 @@ export class CachedCatalog implements CatalogPort {
     return new Map(items.flatMap((i) => (byKey.has(keyOf(i)) ? [[i.sku, byKey.get(keyOf(i))!] as const] : [])));
   }
 
-  /** A product went: its SKUs (those named, and any cached under its id) are asked again. */
+  /** A product went: its SKUs (those named, and any cached under its id) and their prices are asked again. */
   forgetProduct(productId: string, skus: readonly string[]): void {
     const named = new Set(skus);
-    this.caches.skus.forgetWhere((sku, info) => named.has(sku) || info.productId === productId);
+    this.caches.skus.forgetWhere((sku, info) => {
+      if (info.productId !== productId) return named.has(sku);
+      named.add(sku);
+      return true;
+    });
+    // Its base prices may have changed too: prices of its SKUs are selected again.
+    this.caches.prices.forgetWhere((key) => named.has(skuOfPriceKey(key)));
   }
 
   /**
