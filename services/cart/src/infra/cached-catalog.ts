@@ -1,7 +1,31 @@
 import { ProductStatus, type Product } from '../../../../gen/shop/catalog/v1/catalog_service.js';
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { CatalogPort, SkuInfo, SkuPrice } from '../app/ports.js';
+import { CallBatcher } from './call-batcher.js';
 import { ExpiringCache, readThrough } from './expiring-cache.js';
+
+// The catalog's limit on items per LookupVariants / SelectPrices call.
+const MAX_ITEMS_PER_CALL = 500;
+
+interface PriceQuery {
+  currencyCode: string;
+  customerGroup: string;
+  sku: string;
+  quantity: number;
+}
+
+/** Cache misses of concurrent carts, asked together (CallBatcher): one call per event-loop turn. */
+function catalogBatchers(inner: CatalogPort) {
+  return {
+    lookup: new CallBatcher((skus: string[]) => inner.lookup(skus), MAX_ITEMS_PER_CALL),
+    // One answer per SKU: a SKU asked at two quantities needs two calls.
+    prices: new CallBatcher(
+      (items: PriceQuery[]) => inner.prices(items[0]!.currencyCode, items, items[0]!.customerGroup),
+      MAX_ITEMS_PER_CALL,
+      (a, b) => a.sku === b.sku && a.quantity !== b.quantity,
+    ),
+  };
+}
 
 // SKUs never contain it (catalog SKU rules), so a price key's SKU is what comes before the first.
 const PRICE_KEY_SEPARATOR = '\u0000';
@@ -26,22 +50,25 @@ export class CachedCatalog implements CatalogPort {
     private readonly inner: CatalogPort,
     readonly caches: CatalogCaches,
     private readonly fresh = false,
+    private readonly batchers = catalogBatchers(inner),
   ) {}
 
   /** The same caches, read past: every answer from the catalog now. */
   live(): CachedCatalog {
-    return new CachedCatalog(this.inner, this.caches, true);
+    return new CachedCatalog(this.inner, this.caches, true, this.batchers);
   }
 
-  lookup(skus: readonly string[], ctx?: CallContext): Promise<Map<string, SkuInfo>> {
-    return readThrough(this.caches.skus, skus, (sku) => sku, (misses) => this.inner.lookup(misses, ctx), { fresh: this.fresh, keep: (info) => info.purchasable });
+  // Misses are batched across carts, so the calls carry no single caller's context (trace, deadline).
+  lookup(skus: readonly string[], _ctx?: CallContext): Promise<Map<string, SkuInfo>> {
+    return readThrough(this.caches.skus, skus, (sku) => sku, (misses) => this.batchers.lookup.run('', misses), { fresh: this.fresh, keep: (info) => info.purchasable });
   }
 
-  async prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, customerGroup: string, ctx?: CallContext): Promise<Map<string, SkuPrice>> {
+  async prices(currencyCode: string, items: ReadonlyArray<{ sku: string; quantity: number }>, customerGroup: string, _ctx?: CallContext): Promise<Map<string, SkuPrice>> {
     // Tiers make the price depend on the quantity: it is part of the key.
     const keyOf = (item: { sku: string; quantity: number }) => [item.sku, currencyCode, customerGroup, item.quantity].join(PRICE_KEY_SEPARATOR);
     const byKey = await readThrough(this.caches.prices, items, keyOf, async (misses) => {
-      const loaded = await this.inner.prices(currencyCode, misses, customerGroup, ctx);
+      const group = `${currencyCode}${PRICE_KEY_SEPARATOR}${customerGroup}`;
+      const loaded = await this.batchers.prices.run(group, misses.map((m) => ({ currencyCode, customerGroup, sku: m.sku, quantity: m.quantity })));
       return new Map(misses.flatMap((m) => (loaded.has(m.sku) ? [[keyOf(m), loaded.get(m.sku)!] as const] : [])));
     }, { fresh: this.fresh, keep: () => true });
     return new Map(items.flatMap((i) => (byKey.has(keyOf(i)) ? [[i.sku, byKey.get(keyOf(i))!] as const] : [])));

@@ -1,6 +1,10 @@
 import type { CallContext } from '../../../platform/src/grpc/context.js';
 import type { SkuStock, StockPort } from '../app/ports.js';
+import { CallBatcher } from './call-batcher.js';
 import { ExpiringCache, readThrough } from './expiring-cache.js';
+
+// Inventory's limit on SKUs per GetAvailability call.
+const MAX_SKUS_PER_CALL = 500;
 
 /**
  * Inventory's availability through this replica's cache: a SKU's level is kept until
@@ -14,14 +18,16 @@ export class CachedStock implements StockPort {
     private readonly inner: StockPort,
     readonly cache: ExpiringCache<SkuStock>,
     private readonly fresh = false,
+    // Misses of concurrent carts share one call (CallBatcher), which carries no single caller's context.
+    private readonly batcher = new CallBatcher((skus: string[]) => inner.availability(skus), MAX_SKUS_PER_CALL),
   ) {}
 
   live(): CachedStock {
-    return new CachedStock(this.inner, this.cache, true);
+    return new CachedStock(this.inner, this.cache, true, this.batcher);
   }
 
-  availability(skus: readonly string[], ctx?: CallContext): Promise<Map<string, SkuStock>> {
-    return readThrough(this.cache, skus, (sku) => sku, (misses) => this.inner.availability(misses, ctx), { fresh: this.fresh, keep: () => true });
+  availability(skus: readonly string[], _ctx?: CallContext): Promise<Map<string, SkuStock>> {
+    return readThrough(this.cache, skus, (sku) => sku, (misses) => this.batcher.run('', misses), { fresh: this.fresh, keep: () => true });
   }
 
   /**
