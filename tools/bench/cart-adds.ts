@@ -88,6 +88,9 @@ async function generateLoad(edge: string, skus: string[], methodId: string): Pro
     const cart = await newCart();
     for (let i = 0; i < 20; i++) await call(edge, 'POST', `/v1/carts/${cart.id}/lines`, { headers: cart.headers, json: { sku: pick(skus), quantity: 1 } });
   }));
+  // Five quiet seconds first: the stack's own background work (relays, sweepers), per second.
+  log('PHASE idle');
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
   log('PHASE adds');
   const adds: number[] = [];
   let addErrors = 0;
@@ -207,7 +210,7 @@ await runOnBenchStack('cart-adds', async (stack) => {
     if (!/PHASE/.test(d.toString())) return;
     cpuAt.push(cpuSeconds(stack));
     callsAt.push(downstreamCalls(stack));
-    if (hook && node) process.kill(node, 'SIGUSR2');
+    if (hook && node && !/PHASE idle/.test(d.toString())) process.kill(node, 'SIGUSR2');
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`load generator exited ${code}`);
@@ -217,13 +220,14 @@ await runOnBenchStack('cart-adds', async (stack) => {
   // CPU per request, by process: what a pinned core has to pay, whatever else loads the machine.
   const perRequest = (from: Record<string, number>, to: Record<string, number>, count: number) =>
     Object.keys(to).map((name) => `${name} ${(((to[name]! - (from[name] ?? 0)) * 1000) / count).toFixed(2)}`).join(', ');
-  if (cpuAt.length >= 3) {
-    log(`\nCPU ms per add: ${perRequest(cpuAt[0]!, cpuAt[1]!, result.adds.count)} (adds phase includes cart creation, 1 per 20 adds)`);
-    log(`CPU ms per view: ${perRequest(cpuAt[1]!, cpuAt[2]!, result.views.count)} (views phase includes 10 carts' setup)`);
+  if (cpuAt.length >= 4) {
+    log(`\nCPU ms per second with no load (background): ${perRequest(cpuAt[0]!, cpuAt[1]!, 5)}`);
+    log(`CPU ms per add: ${perRequest(cpuAt[1]!, cpuAt[2]!, result.adds.count)} (adds phase includes cart creation, 1 per 20 adds, and the background)`);
+    log(`CPU ms per view: ${perRequest(cpuAt[2]!, cpuAt[3]!, result.views.count)} (views phase includes 10 carts' setup and the background)`);
     const calls = await Promise.all(callsAt);
     const perCall = (from: Record<string, number>, to: Record<string, number>, count: number) => DOWNSTREAM.map((m) => `${m} ${((to[m]! - from[m]!) / count).toFixed(2)}`).join(', ');
-    log(`downstream calls per add: ${perCall(calls[0]!, calls[1]!, result.adds.count)}`);
-    log(`downstream calls per view: ${perCall(calls[1]!, calls[2]!, result.views.count)}`);
+    log(`downstream calls per add: ${perCall(calls[1]!, calls[2]!, result.adds.count)}`);
+    log(`downstream calls per view: ${perCall(calls[2]!, calls[3]!, result.views.count)}`);
   }
 }, {
   SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1',
