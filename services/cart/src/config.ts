@@ -14,4 +14,15 @@ export const cartConfigSchema = z.object({
   cartAbandonAfterSeconds: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
   /** How often to look for abandoned carts. */
   cartAbandonSweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * How long a replica reuses a selected price for cart views and adds (prices have no
+   * events, so this is how late a price change can show). Checkout always prices live. 0: off.
+   */
+  cartPriceCacheSeconds: z.coerce.number().int().min(0).max(300).default(30),
+  /** Safety net for SKU facts (product events drop them at once). 0: off. */
+  cartCatalogCacheSeconds: z.coerce.number().int().min(0).max(3600).default(300),
+  /** Safety net for stock levels (inventory's availability events drop them at once). 0: off. */
+  cartStockCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60),
+  /** How long a replica reuses a shipping quote for an unchanged parcel. 0: off. */
+  cartShippingCacheSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });

@@ -12,7 +12,7 @@ import { meshTokenSource } from '../../platform/src/service-token.js';
 import { cartHandlers } from './api/handlers.js';
 import { wishlistHandlers } from './api/wishlist-handlers.js';
 import { startAbandonedCartSweeper } from './app/abandoned-carts.js';
-import { Carts } from './app/carts.js';
+import { Carts, type CartPricing } from './app/carts.js';
 import { Wishlists } from './app/wishlists.js';
 import { TaxRules } from './app/tax-rules.js';
 import { cartConfigSchema } from './config.js';
@@ -21,6 +21,11 @@ import { CatalogGateway } from './infra/catalog-gateway.js';
 import { ShippingGateway } from './infra/shipping-gateway.js';
 import { StockGateway } from './infra/stock-gateway.js';
 import { CustomerGateways } from './infra/customer-gateways.js';
+import { CachedCatalog } from './infra/cached-catalog.js';
+import { CachedShipping } from './infra/cached-shipping.js';
+import { CachedStock } from './infra/cached-stock.js';
+import { ExpiringCache } from './infra/expiring-cache.js';
+import { followCacheInvalidation } from './events/cache-invalidation.js';
 import { taxRuleModel } from './infra/tax-rules.js';
 import { wishlistModel } from './infra/wishlists.js';
 
@@ -67,7 +72,11 @@ export const cartService = defineService({
     const taxModel = taxRuleModel(db);
     await taxModel.createIndexes();
     const taxRules = new TaxRules(taxModel);
-    const catalogPort = new CatalogGateway(catalog, tokens.source);
+    // This replica's caches of catalog, stock and shipping answers (see CartPricing).
+    const catalogPort = new CachedCatalog(new CatalogGateway(catalog, tokens.source), {
+      skus: new ExpiringCache(own.cartCatalogCacheSeconds * 1000),
+      prices: new ExpiringCache(own.cartPriceCacheSeconds * 1000),
+    });
     const wishlistDocs = wishlistModel(db);
     await wishlistDocs.createIndexes();
     const store = new CartStore(redis, own.cartTtlSeconds);
@@ -75,7 +84,14 @@ export const cartService = defineService({
     const inventory = createServiceClient(InventoryServiceService, { name: 'inventory', address: config.inventoryAddr, idempotent: ['getAvailability'] });
     const identity = createServiceClient(IdentityServiceService, { name: 'identity', address: config.identityAddr, idempotent: ['listAddresses'] });
     const customers = new CustomerGateways(identity, inventory);
-    const carts = new Carts(store, catalogPort, taxRules.rateFor, new ShippingGateway(shippingClient), new StockGateway(inventory), customers, {
+    const stock = new CachedStock(new StockGateway(inventory), new ExpiringCache(own.cartStockCacheSeconds * 1000));
+    const shipping = new ShippingGateway(shippingClient);
+    const pricing: CartPricing = {
+      cached: { catalog: catalogPort, taxRate: taxRules.rateFor, shipping: new CachedShipping(shipping, new ExpiringCache(own.cartShippingCacheSeconds * 1000, 10_000)), stock },
+      live: { catalog: catalogPort.live(), taxRate: taxRules.rateFor, shipping, stock: stock.live() },
+    };
+    const invalidation = followCacheInvalidation(nats.nc, { catalog: catalogPort, stock }, logger);
+    const carts = new Carts(store, pricing, customers, {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,
       maxCartQuantity: own.cartMaxQuantity,
@@ -85,6 +101,7 @@ export const cartService = defineService({
       handlers: { ...cartHandlers(carts, taxRules), ...wishlistHandlers(new Wishlists(wishlistDocs, catalogPort, carts, customers)) },
       stop: async () => {
         await sweeper.stop();
+        invalidation.stop();
         catalog.close();
         shippingClient.close();
         inventory.close();

@@ -9,8 +9,17 @@ import {
 } from '../domain/cart.js';
 import type { CartStore } from '../infra/cart-store.js';
 import type { CustomerGateways } from '../infra/customer-gateways.js';
-import { priceCart, type PricedCart, type PricedLine, type PricingSources, type TaxRateLookup } from './priced-cart.js';
-import type { CatalogPort, ShippingOptionQuote, ShippingQuotes, StockPort } from './ports.js';
+import { priceCart, type PricedCart, type PricedLine, type PricingSources } from './priced-cart.js';
+import type { ShippingOptionQuote } from './ports.js';
+
+/**
+ * Where carts are priced from: `cached` (this replica's caches, for views and adds)
+ * and `live` (every answer asked now, for checkout and before refusing an add).
+ */
+export interface CartPricing {
+  cached: PricingSources;
+  live: PricingSources;
+}
 
 const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const CART_ERRORS = resourceErrors('cart');
@@ -45,10 +54,7 @@ export interface CartDetailsPatch {
 export class Carts {
   constructor(
     private readonly store: CartStore,
-    private readonly catalog: CatalogPort,
-    private readonly taxRate: TaxRateLookup,
-    private readonly shipping: ShippingQuotes | null,
-    private readonly stock: StockPort | null,
+    private readonly pricing: CartPricing,
     private readonly customers: CustomerGateways | null,
     private readonly limits: CartLimits,
     private readonly now: () => Date = () => new Date(),
@@ -94,18 +100,22 @@ export class Carts {
     // Priced once as it would be: the new line's checks (exists, for sale, priced, the
     // whole quantity in stock) and, unless someone changed the cart meanwhile, the answer.
     const prospective: CartDoc = { ...cart, lines: addUnits(cart.lines, sku, input.quantity, this.limits) };
-    const checked = await priceCart(prospective, this.sources(), ctx);
+    let checked = await priceCart(prospective, this.pricing.cached, ctx);
+    // A refusal is never the caches' word: what they do not vouch for is asked live.
+    if (checked.lines.find((l) => l.sku === sku)!.unavailableReason !== '') checked = await priceCart(prospective, this.pricing.live, ctx);
     assertSellable(checked.lines.find((l) => l.sku === sku)!, cart.currencyCode);
-    const saved = await this.write(id, ctx, (current) => {
+    const { cart: saved, written } = await this.write(id, ctx, (current) => {
       // A retry whose first attempt landed while we were checking the SKU adds nothing.
       if (input.idempotencyKey && current.recentAddKeys.includes(input.idempotencyKey)) return current;
       // Unchanged since it was checked: exactly the lines that were priced (same line ids).
       const lines = current.revision === cart.revision ? prospective.lines : addUnits(current.lines, sku, input.quantity, this.limits);
       return { ...current, lines, recentAddKeys: rememberKey(current.recentAddKeys, input.idempotencyKey) };
-    });
+    }, {}, cart);
     const untouchedMeanwhile = saved.revision === cart.revision + 1 && (saved.customerGroup ?? '') === (cart.customerGroup ?? '');
-    if (!untouchedMeanwhile) return this.answer(saved, ctx);
-    return { priced: { ...checked, cart: saved }, expiresInSeconds: Math.max(await this.store.ttl(id), 0) };
+    // A write renews the cart's time to live: known without asking Redis.
+    const ttl = written ? this.store.ttlSeconds : Math.max(await this.store.ttl(id), 0);
+    if (!untouchedMeanwhile) return this.answer(saved, ctx, { ttl });
+    return { priced: { ...checked, cart: saved }, expiresInSeconds: ttl };
   }
 
   async updateLine(id: string, lineId: string, quantity: number, ctx: CallContext): Promise<CartAnswer> {
@@ -135,9 +145,10 @@ export class Carts {
   async shippingOptions(id: string, ctx: CallContext): Promise<ShippingOptionQuote[]> {
     const cart = await this.load(id, ctx);
     if (!cart.shippingAddress) throw new DomainError('failed_precondition', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address on the cart first', { cart_id: id }, [{ field: 'shipping_address', description: 'is required for shipping options' }]);
-    const priced = await priceCart(cart, { ...this.sources(), shipping: null, stock: null }, ctx);
-    if (!priced.parcel || !this.shipping) return [];
-    return this.shipping.quote(priced.parcel, '', ctx);
+    const priced = await priceCart(cart, { ...this.pricing.cached, shipping: null, stock: null }, ctx);
+    const shipping = this.pricing.live.shipping;
+    if (!priced.parcel || !shipping) return [];
+    return shipping.quote(priced.parcel, '', ctx);
   }
 
   async updateDetails(id: string, input: CartDetailsPatch, ctx: CallContext): Promise<CartAnswer> {
@@ -183,38 +194,48 @@ export class Carts {
     return cart;
   }
 
-  private async change(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean } = {}): Promise<CartAnswer> {
-    const saved = await this.write(id, ctx, mutate, options);
-    return this.answer(saved, 'metadata' in ctx ? ctx : undefined);
+  private async change(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean; live?: boolean } = {}): Promise<CartAnswer> {
+    const { cart: saved, written } = await this.write(id, ctx, mutate, options);
+    // Every write renews the cart's time to live, so it is known without asking.
+    return this.answer(saved, 'metadata' in ctx ? ctx : undefined, { live: options.live, ...(written ? { ttl: this.store.ttlSeconds } : {}) });
   }
 
-  /** One change to a cart: compare-and-set on its revision, retried when another writer won. */
-  private async write(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean } = {}): Promise<CartDoc> {
-    const saved = await writeAtRevision({
+  /**
+   * One change to a cart: compare-and-set on its revision, retried when another writer
+   * won. `first` is the cart as the caller just read (and authorised) it, tried first.
+   */
+  private async write(id: string, ctx: CallContext | OwnerProof, mutate: (current: CartDoc) => CartDoc, options: { checkoutStep?: boolean } = {}, first?: CartDoc): Promise<{ cart: CartDoc; written: boolean }> {
+    let readFirst = first;
+    const result = await writeAtRevision({
       id,
       expectedRevision: null,
       errors: CART_ERRORS,
       // Attempts are two Redis round trips; a burst of tabs may need many before each lands.
       attempts: 50,
       load: async () => {
+        if (readFirst) {
+          const cart = readFirst;
+          readFirst = undefined;
+          return cart;
+        }
         const cart = await this.store.get(id);
         if (cart) authorize(cart, proofOf(ctx));
         return cart;
       },
       attempt: async (current) => {
         const next = withCustomerGroup(mutate(current), current, ctx);
-        if (next === current) return current;
+        if (next === current) return { cart: current, written: false };
         // Checkout steps move the state themselves; everything else needs an open cart.
         if (!options.checkoutStep) assertOpen(current);
         const written = { ...next, revision: current.revision + 1, updatedAt: this.now().toISOString() };
         const outcome = await this.store.replace(written, current.revision);
         if (outcome === 'gone') throw CART_ERRORS.notFound(id);
-        return outcome === 'written' ? written : LOST_RACE;
+        return outcome === 'written' ? { cart: written, written: true } : LOST_RACE;
       },
     });
-    await this.store.recordActivity(saved);
+    const saved = result.cart;
     if (saved.customerId) await this.store.touchCustomerCart(saved.customerId, saved.currencyCode, saved.id, saved.state !== 'completed' && saved.state !== 'merged');
-    return saved;
+    return result;
   }
 
   /**
@@ -228,7 +249,7 @@ export class Carts {
       if (current.state === 'checking_out' && current.checkoutId === checkoutId) return current;
       assertOpen(current);
       return { ...current, state: 'checking_out', checkoutId };
-    }, { checkoutStep: true });
+    }, { checkoutStep: true, live: true });
   }
 
   /** Ends a checkout: completed closes the cart with its order, otherwise it opens again. Idempotent. */
@@ -246,20 +267,17 @@ export class Carts {
     }, { checkoutStep: true });
   }
 
-  private sources(): PricingSources {
-    return { catalog: this.catalog, taxRate: this.taxRate, shipping: this.shipping, stock: this.stock };
-  }
-
   /** A chosen shipping method must serve the cart's (new or current) address. */
   private async assertShippable(id: string, set: { values: Partial<CartDoc>; cleared: string[] }, ctx: CallContext): Promise<void> {
     const cart = await this.load(id, ctx);
     const address = set.values.shippingAddress ?? (set.cleared.includes('shippingAddress') ? undefined : cart.shippingAddress);
     const field = [{ field: 'shipping_method_id', description: '' }];
     if (!address) throw new DomainError('invalid_argument', 'SHIPPING_ADDRESS_REQUIRED', 'set a shipping address before choosing a shipping method', {}, [{ ...field[0]!, description: 'needs a shipping address on the cart' }]);
-    const priced = await priceCart({ ...cart, shippingAddress: address, shippingMethodId: undefined }, { ...this.sources(), shipping: null, stock: null }, ctx);
-    if (!priced.parcel || !this.shipping) return;
+    const priced = await priceCart({ ...cart, shippingAddress: address, shippingMethodId: undefined }, { ...this.pricing.cached, shipping: null, stock: null }, ctx);
+    const shipping = this.pricing.live.shipping;
+    if (!priced.parcel || !shipping) return;
     try {
-      await this.shipping.quote(priced.parcel, set.values.shippingMethodId, ctx);
+      await shipping.quote(priced.parcel, set.values.shippingMethodId, ctx);
     } catch (err) {
       const failure = toDomainError(err);
       if (failure.code === 'unavailable' || failure.code === 'internal' || failure.code === 'deadline_exceeded') throw failure;
@@ -269,11 +287,13 @@ export class Carts {
 
   /** Prices a cart without a caller (events, sweepers). */
   async priceForEvent(cart: CartDoc): Promise<PricedCart> {
-    return priceCart(cart, this.sources());
+    return priceCart(cart, this.pricing.cached);
   }
 
-  private async answer(cart: CartDoc, ctx: CallContext | undefined): Promise<CartAnswer> {
-    const [priced, ttl] = await Promise.all([priceCart(cart, this.sources(), ctx), this.store.ttl(cart.id)]);
+  /** The cart priced for the caller; `live` for a checkout, which must not see a cached price. */
+  private async answer(cart: CartDoc, ctx: CallContext | undefined, known: { ttl?: number; live?: boolean } = {}): Promise<CartAnswer> {
+    const sources = known.live ? this.pricing.live : this.pricing.cached;
+    const [priced, ttl] = await Promise.all([priceCart(cart, sources, ctx), known.ttl ?? this.store.ttl(cart.id)]);
     return { priced, expiresInSeconds: Math.max(ttl, 0) };
   }
 }

@@ -28,6 +28,8 @@ const toMessage = (doc: TaxRuleDoc): TaxRule => ({
  */
 export class TaxRules {
   private cache: { rules: TaxRuleFields[]; at: number } | null = null;
+  /** The re-read under way, shared by every cart view that needs it meanwhile. */
+  private reading: Promise<TaxRuleFields[]> | null = null;
 
   constructor(
     private readonly model: Model<TaxRuleDoc>,
@@ -62,10 +64,20 @@ export class TaxRules {
 
   /** The tax a destination pays (region rule over country rule; none = no tax). */
   readonly rateFor = async (countryCode: string, region: string): Promise<TaxRate> => {
-    if (!this.cache || this.now() - this.cache.at > CACHE_MS) {
-      const docs = await this.model.find({}).limit(5000).lean<TaxRuleDoc[]>();
-      this.cache = { rules: docs, at: this.now() };
-    }
-    return rateFor(this.cache.rules, countryCode, region);
+    const rules = this.cache && this.now() - this.cache.at <= CACHE_MS ? this.cache.rules : await this.reread();
+    return rateFor(rules, countryCode, region);
+  };
+
+  private readonly reread = (): Promise<TaxRuleFields[]> => {
+    this.reading ??= (async () => {
+      try {
+        const docs = await this.model.find({}).limit(5000).lean<TaxRuleDoc[]>();
+        this.cache = { rules: docs, at: this.now() };
+        return docs;
+      } finally {
+        this.reading = null;
+      }
+    })();
+    return this.reading;
   };
 }

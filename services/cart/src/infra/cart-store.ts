@@ -8,16 +8,20 @@ import type { CartDoc } from '../domain/cart.js';
  *
  * Writes are compare-and-set on the cart's revision, in one Lua script, so two
  * tabs changing one cart at once never lose a change: the loser re-reads and
- * applies its change again.
+ * applies its change again. The same script files the cart in the activity set
+ * (`carts:activity`, by last change) while it could be abandoned (open, with an email
+ * and lines), and takes it off otherwise.
  */
 
-// KEYS[1] cart key; ARGV: expected revision, new JSON, ttl seconds.
-// Returns 1 written, 0 revision moved on, -1 gone (expired).
+// KEYS[1] cart key, KEYS[2] activity set; ARGV: expected revision, new JSON, ttl
+// seconds, the cart's activity score ('' = not abandonable: off the set), cart id.
+// Returns 1 written, 0 revision moved on, -1 gone (expired). One round trip per write.
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if cjson.decode(current).revision ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) else redis.call('ZREM', KEYS[2], ARGV[5]) end
 return 1`;
 
 // KEYS[1] customer pointer; ARGV: new cart id, the stale id it may replace ('' for none), ttl.
@@ -42,10 +46,10 @@ export type WriteOutcome = 'written' | 'conflict' | 'gone';
 export class CartStore {
   constructor(
     private readonly redis: Redis,
-    /** Inactivity after which a cart is gone. */
-    private readonly ttlSeconds: number,
+    /** Inactivity after which a cart is gone (what every write sets). */
+    readonly ttlSeconds: number,
   ) {
-    redis.defineCommand('cartCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    redis.defineCommand('cartCompareAndSet', { numberOfKeys: 2, lua: COMPARE_AND_SET });
     redis.defineCommand('cartClaimPointer', { numberOfKeys: 1, lua: CLAIM_POINTER });
     redis.defineCommand('cartClaimIdle', { numberOfKeys: 1, lua: CLAIM_IDLE });
   }
@@ -63,10 +67,11 @@ export class CartStore {
     return (await this.redis.set(this.key(cart.id), JSON.stringify(cart), 'EX', this.ttlSeconds, 'NX')) === 'OK';
   }
 
-  /** Writes `next` if the stored cart is still at `expectedRevision`. */
+  /** Writes `next` if the stored cart is still at `expectedRevision`, and files it by activity (recordActivity). */
   async replace(next: CartDoc, expectedRevision: number): Promise<WriteOutcome> {
-    const run = (this.redis as unknown as { cartCompareAndSet(key: string, rev: number, json: string, ttl: number): Promise<number> }).cartCompareAndSet;
-    const result = await run.call(this.redis, this.key(next.id), expectedRevision, JSON.stringify(next), this.ttlSeconds);
+    const run = (this.redis as unknown as { cartCompareAndSet(key: string, activity: string, rev: number, json: string, ttl: number, score: string, id: string): Promise<number> }).cartCompareAndSet;
+    const score = abandonable(next) ? String(Date.parse(next.updatedAt)) : '';
+    const result = await run.call(this.redis, this.key(next.id), ACTIVITY_KEY, expectedRevision, JSON.stringify(next), this.ttlSeconds, score, next.id);
     return result === 1 ? 'written' : result === 0 ? 'conflict' : 'gone';
   }
 
@@ -102,15 +107,6 @@ export class CartStore {
     return this.redis.ttl(this.key(id));
   }
 
-  /**
-   * Tracks carts that could be abandoned (open, with an email and lines) by their last
-   * change; any other cart is taken off the list.
-   */
-  async recordActivity(cart: CartDoc): Promise<void> {
-    if (cart.state === 'open' && cart.email && cart.lines.length > 0) await this.redis.zadd(ACTIVITY_KEY, Date.parse(cart.updatedAt), cart.id);
-    else await this.redis.zrem(ACTIVITY_KEY, cart.id);
-  }
-
   /** Claims (removes and returns) up to `limit` carts last changed at or before `idleSinceMs`. */
   async claimIdle(idleSinceMs: number, limit: number): Promise<string[]> {
     const run = (this.redis as unknown as { cartClaimIdle(key: string, max: number, limit: number): Promise<string[]> }).cartClaimIdle;
@@ -121,4 +117,9 @@ export class CartStore {
   async unclaim(cartId: string, lastActivityMs: number): Promise<void> {
     await this.redis.zadd(ACTIVITY_KEY, 'NX', lastActivityMs, cartId);
   }
+}
+
+/** Open, with an email and lines: a cart the abandoned-cart sweeper watches. */
+function abandonable(cart: CartDoc): boolean {
+  return cart.state === 'open' && !!cart.email && cart.lines.length > 0;
 }
