@@ -171,6 +171,31 @@ test('an event arrives on JetStream exactly once even when the relay publishes i
   assert.deepEqual([...seen[0]!.data], [...payload(7)]);
 });
 
+test('an idle relay polls less and less often, and an entry written elsewhere still goes out within the longest period', { skip }, async () => {
+  const f = await fixture();
+  const Product = productModel();
+  const realFind = Product.find;
+  let passes = 0;
+  Product.find = ((...args: Parameters<typeof realFind>) => {
+    passes++;
+    return realFind.apply(Product, args);
+  }) as typeof realFind;
+  const relay = startOutboxRelay({ js: nats.js, models: [Product], logger: memoryLogger(), intervalMs: 20, maxIntervalMs: 320 });
+  try {
+    await sleep(1_500);
+    // 20, 40, 80, 160, then 320 ms apart: about 8 passes, where a fixed 20 ms period makes ~70.
+    assert.ok(passes <= 12, `${passes} passes in 1.5 s while idle`);
+    // Written by "another process" (no kick): found by the next poll, at most maxIntervalMs away.
+    const doc = await Product.create({ name: 'lamp', outbox: [outboxEntry(f.subject, 'shop.evtest.v1.ProductCreated', payload(3))] });
+    const written = Date.now();
+    await waitFor('outbox drained', async () => (await Product.findById(doc._id).lean())!.outbox.length === 0);
+    assert.ok(Date.now() - written < 1_000, `published after ${Date.now() - written} ms`);
+  } finally {
+    await relay.stop();
+    Product.find = realFind;
+  }
+});
+
 test('the relay publishes entries written by concurrent updates to the same document and leaves the outbox empty', { skip }, async () => {
   const f = await fixture();
   const Product = productModel();

@@ -19,6 +19,12 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Poll period; a safety net for writes made by other processes or missed kicks. Default 250ms. */
   intervalMs?: number;
+  /**
+   * While passes find nothing the period doubles up to this (default 2 s): an idle
+   * process would otherwise query every outbox four times a second for nothing. A
+   * kick or a pass that published resets it.
+   */
+  maxIntervalMs?: number;
   /** Documents fetched per query. Default 100. */
   batchSize?: number;
   /** Documents of a page publishing at once (each in its own order). Default 16. */
@@ -70,6 +76,8 @@ function traceHeaders(e: LeanEntry): Record<string, string> {
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { js, models, logger } = opts;
   const intervalMs = opts.intervalMs ?? 250;
+  const maxIntervalMs = Math.max(intervalMs, opts.maxIntervalMs ?? 2_000);
+  let idleIntervalMs = intervalMs;
   const batchSize = opts.batchSize ?? 100;
   const concurrency = Math.max(1, opts.concurrency ?? 16);
   for (const model of models) {
@@ -206,7 +214,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   function sleep(): Promise<void> {
     if (kicked || stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, intervalMs);
+      const timer = setTimeout(done, idleIntervalMs);
       // The relay alone should not keep a process alive.
       timer.unref();
       wake = done;
@@ -220,7 +228,11 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   const loop = (async () => {
     while (!stopped) {
-      await serialised().catch((err: unknown) => logger.error('outbox relay: pass failed', errorMeta(err)));
+      const published = await serialised().catch((err: unknown) => {
+        logger.error('outbox relay: pass failed', errorMeta(err));
+        return 0;
+      });
+      idleIntervalMs = published > 0 || kicked ? intervalMs : Math.min(idleIntervalMs * 2, maxIntervalMs);
       await sleep();
     }
   })();
