@@ -1,0 +1,217 @@
+// `npm run bench [-- --long] [--cpu one-core|both-cores] [--connections N] [--out file.json]
+//                [--duration S] [--products N] [--scale-out] [--no-cold-start]`
+//
+// The benchmark suite (issue 9). Short mode (default, under 5 minutes): one-core CPU
+// mode, ~10 s per scenario. Long mode: both CPU modes, longer runs, and scale-out
+// (catalog as 2 processes behind Envoy vs 1). Each CPU mode gets its own isolated stack
+// (loopback, temp folder), the measured ceilings, a seeded catalog (10,000 products
+// with variants, categories, brands, stock), then every scenario warmed up and
+// measured: requests/s, p50/p95/p99, errors, CPU seconds per request and peak RSS of
+// each server process, and the ratio to the matching ceiling. Also the cold start of
+// `npm start`. Writes JSON and Markdown (.tmp/bench/<time>.{json,md} by default) and
+// prints the Markdown.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, type Stack } from '../harness/stack.js';
+import { startBenchStack } from './bench-stack.js';
+import { call, seedCatalog, type SeededCatalog } from './catalog-seed.js';
+import { measureColdStart, type ColdStart } from './cold-start.js';
+import type { LoadResult } from './load-result.js';
+import { pinTrees, rssNow, startUsage, type ServerProcess } from './procs.js';
+import { keyValueTable, perRequest, ratio, resourceTable, scenarioTable, type CeilingRef, type CpuMode, type ScenarioResult } from './report.js';
+import { prepareScenarioData, scenarios, type Scenario } from './scenarios.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    long: { type: 'boolean', default: false },
+    cpu: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    out: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    products: { type: 'string', default: '10000' },
+    orders: { type: 'string', default: '30' },
+    'scale-out': { type: 'boolean', default: false },
+    'no-cold-start': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+
+const LONG = opts.long!;
+if (opts.cpu && opts.cpu !== 'one-core' && opts.cpu !== 'both-cores') throw new Error('--cpu is one-core or both-cores');
+const MODES: CpuMode[] = opts.cpu ? [opts.cpu as CpuMode] : LONG ? ['one-core', 'both-cores'] : ['one-core'];
+const CONNECTIONS = Number(opts.connections);
+const DURATION_S = Number(opts.duration ?? (LONG ? 45 : 10));
+const WARMUP_S = Number(opts.warmup ?? (LONG ? 10 : 3));
+const CEILING_S = LONG ? 20 : 5;
+const PRODUCTS = Number(opts.products);
+const ORDERS = Number(opts.orders);
+const SCALE_OUT = LONG || opts['scale-out']!;
+const ONLY = opts.only ? new Set(opts.only.split(',')) : null;
+const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
+const OUT = resolve(opts.out ?? join(ROOT, '.tmp', 'bench', `${STAMP}.json`));
+const SERVER_CPUS = '0';
+const LOAD_CPUS = '1';
+// Shoppers come from one loopback address; the per-IP account limits would be what we measure.
+const SERVICE_ENV = { SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1' };
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// --- ceilings (tools/bench/ceilings, another branch): used when present, null otherwise.
+interface CeilingOptions { workDir: string; mongoUrl: string; durationS: number; connections: number; serverCpus?: string; loadCpus?: string; envoyConcurrency: number }
+type Ceilings = Record<'echoDirect' | 'echoViaEnvoy' | 'mongooseFind' | 'mongooseInsert', LoadResult>;
+async function measureCeilingsIfPresent(o: CeilingOptions): Promise<Ceilings | null> {
+  const path = './ceilings/index.js'; // a variable, so this compiles before that module exists
+  let mod: { measureCeilings(o: CeilingOptions): Promise<Ceilings> };
+  try {
+    mod = await import(path);
+  } catch (err) {
+    log(`  ceilings not measured: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+  return mod.measureCeilings(o);
+}
+
+interface ModeRun {
+  mode: CpuMode;
+  envoyConcurrency: number;
+  pinned: { servers: string; load: string } | null;
+  seed: SeededCatalog['timingsMs'] & { products: number; skus: number; customerOrders: number; payment: string };
+  ceilings: Ceilings | null;
+  servicesRss: { idleBytes: number; peakUnderLoadBytes: number };
+  scenarios: ScenarioResult[];
+}
+
+async function waitForSearchIndex(stack: Stack, count: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const body = await call<{ totalSize?: number }>(stack.edgeUrl, 'GET', '/v1/search/products?page_size=1');
+    if ((body.totalSize ?? 0) >= count) return Math.round(performance.now() - started);
+    if (performance.now() - started > 180_000) throw new Error(`search holds ${body.totalSize} of ${count} products after 3 minutes`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Warm-up (thrown away), then the measured run with every server's CPU and RSS sampled. */
+async function measure(s: Scenario, mode: CpuMode, servers: ServerProcess[], ceilings: Ceilings | null): Promise<ScenarioResult> {
+  log(`  ${s.name}: warm-up ${WARMUP_S} s, then ${DURATION_S} s`);
+  await s.run(WARMUP_S).catch((err: Error) => log(`    warm-up failed: ${err.message.slice(0, 300)}`));
+  const usage = startUsage(servers);
+  const run = await s.run(DURATION_S);
+  const used = usage.stop();
+  const refs: CeilingRef[] = ceilings ? s.ceilings.map((name) => {
+    const c = ceilings[name as keyof Ceilings];
+    return { name, requestsPerSecond: c.requestsPerSecond, ratio: ratio(run.load.requestsPerSecond, c.requestsPerSecond) };
+  }) : [];
+  const l = run.load;
+  log(`    ${l.requestsPerSecond}/s  p50 ${l.latencyMs.p50} ms  p95 ${l.latencyMs.p95} ms  p99 ${l.latencyMs.p99} ms  errors ${l.errors}`);
+  return { key: s.key, name: s.name, mode, load: run.load, ...(run.parts ? { parts: run.parts } : {}), ...perRequest(used, run.load.requests), ceilings: refs, ...(run.note ? { note: run.note } : {}) };
+}
+
+/** One stack in one CPU mode: pin, ceilings, seed, scenario data, every scenario. */
+async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set<string> | null): Promise<ModeRun> {
+  const envoyConcurrency = mode === 'one-core' ? 1 : 2;
+  const b = await startBenchStack(`suite-${mode}${replicas ? '-scale-out' : ''}`, SERVICE_ENV, { envoyConcurrency, ...(replicas ? { replicas } : {}) });
+  let failed = true;
+  try {
+    const { stack, workDir } = b;
+    const servers: ServerProcess[] = stack.processes.map((p) => ({ name: p.name, pid: p.pid }));
+    if (mode === 'one-core') pinTrees(servers, SERVER_CPUS);
+    const loadCpus = mode === 'one-core' ? LOAD_CPUS : undefined;
+    const idle = rssNow(servers);
+    const ceilings = replicas ? null : await measureCeilingsIfPresent({
+      workDir, mongoUrl: stack.env['SHOP_MONGO_URL']!, durationS: CEILING_S, connections: CONNECTIONS, envoyConcurrency,
+      ...(mode === 'one-core' ? { serverCpus: SERVER_CPUS, loadCpus: LOAD_CPUS } : {}),
+    });
+    log(`seeding ${PRODUCTS} products with variants, categories, brands and stock`);
+    const seedStarted = performance.now();
+    const seeded = await seedCatalog(stack.edgeUrl, PRODUCTS, log);
+    const indexMs = await waitForSearchIndex(stack, PRODUCTS);
+    log(`  search held every product ${indexMs} ms after the import`);
+    const data = await prepareScenarioData(stack, seeded, CONNECTIONS, replicas ? 1 : ORDERS, log);
+    log(`  carts and ${data.customerOrders} customer orders ready (payment provider ${data.payment.provider}); seeding took ${((performance.now() - seedStarted) / 1000).toFixed(1)} s in all`);
+    const all = scenarios({ stack, workDir, seeded, data, connections: CONNECTIONS, loadCpus, catalogAddr: stack.env['SHOP_CATALOG_ADDR']! });
+    const results: ScenarioResult[] = [];
+    for (const s of all.filter((x) => !only || only.has(x.key))) results.push(await measure(s, mode, servers, ceilings));
+    const peak = Math.max(...results.map((r) => r.peakRssBytes['services'] ?? 0));
+    failed = false;
+    return {
+      mode, envoyConcurrency, pinned: mode === 'one-core' ? { servers: SERVER_CPUS, load: LOAD_CPUS } : null,
+      seed: { ...seeded.timingsMs, products: seeded.products.length, skus: seeded.skus.length, customerOrders: data.customerOrders, payment: data.payment.provider },
+      ceilings, servicesRss: { idleBytes: idle['services'] ?? 0, peakUnderLoadBytes: peak }, scenarios: results,
+    };
+  } finally {
+    await b.finish(failed);
+  }
+}
+
+const suiteStarted = performance.now();
+const runs: ModeRun[] = [];
+let coldStart: ColdStart | null = null;
+let scaleOut: { mode: CpuMode; note: string; oneProcess: ScenarioResult | null; twoProcesses: ScenarioResult; ratio: number | null } | null = null;
+try {
+  if (!opts['no-cold-start']) {
+    log('cold start of npm start (tools/start.ts, temp data folder, free ports)');
+    coldStart = await measureColdStart();
+    log(`  first successful GET /v1/products after ${coldStart.firstRequestMs} ms`);
+  }
+  for (const mode of MODES) {
+    log(`\n== ${mode} (${mode === 'one-core' ? `servers on core ${SERVER_CPUS}, Envoy --concurrency 1, load on core ${LOAD_CPUS}` : 'nothing pinned, Envoy --concurrency 2'})`);
+    runs.push(await runMode(mode, undefined, ONLY));
+  }
+  if (SCALE_OUT) {
+    const mode = MODES[MODES.length - 1]!;
+    log(`\n== scale-out (${mode}): catalog as 2 processes behind Envoy, product detail`);
+    const run = await runMode(mode, { catalog: 2 }, new Set(['product-detail']));
+    const two = { ...run.scenarios[0]!, name: `${run.scenarios[0]!.name}, catalog x2` };
+    const one = runs.find((r) => r.mode === mode)?.scenarios.find((s) => s.key === 'product-detail') ?? null;
+    scaleOut = {
+      mode,
+      note: 'Envoy balances edge traffic over both catalog processes; other services call catalog replica 1 only',
+      oneProcess: one, twoProcesses: two, ratio: ratio(two.load.requestsPerSecond, one?.load.requestsPerSecond),
+    };
+  }
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+}
+
+const totalWallS = Math.round((performance.now() - suiteStarted) / 100) / 10;
+const report = {
+  suite: 'shopmesh bench',
+  time: new Date().toISOString(),
+  mode: LONG ? 'long' : 'short',
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtEnd: loadavg().map((l) => +l.toFixed(2)), node: process.version },
+  options: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, ceilingDurationS: CEILING_S, products: PRODUCTS, customerOrders: ORDERS },
+  coldStart,
+  runs,
+  scaleOut,
+  totalWallS,
+};
+
+const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+const md: string[] = [`# shopmesh benchmarks (${report.mode} mode, ${report.time})`, ''];
+md.push(`${CONNECTIONS} connections per scenario, ${DURATION_S} s measured after ${WARMUP_S} s warm-up; loopback; machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), load average at end ${report.machine.loadAvgAtEnd.join(' ')}.`, '');
+const all = [...runs.flatMap((r) => r.scenarios), ...(scaleOut ? [scaleOut.twoProcesses] : [])];
+md.push(scenarioTable(all), '', resourceTable(all), '');
+const facts: [string, string][] = [];
+if (coldStart) facts.push(['cold start of npm start to first 200', `${coldStart.firstRequestMs} ms`]);
+for (const r of runs) {
+  facts.push([`seed (${r.mode})`, `${r.seed.products} products / ${r.seed.skus} SKUs: import ${(r.seed.catalog / 1000).toFixed(1)} s, stock ${(r.seed.stock / 1000).toFixed(1)} s, total ${(r.seed.total / 1000).toFixed(1)} s; ${r.seed.customerOrders} customer orders, payment ${r.seed.payment}`]);
+  facts.push([`services process RSS (${r.mode})`, `idle ${mib(r.servicesRss.idleBytes)}, peak under load ${mib(r.servicesRss.peakUnderLoadBytes)}`]);
+  if (r.ceilings) for (const [name, c] of Object.entries(r.ceilings)) facts.push([`ceiling ${name} (${r.mode})`, `${c.requestsPerSecond}/s, p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms (${c.tool})`]);
+  else facts.push([`ceilings (${r.mode})`, 'not measured (tools/bench/ceilings missing)']);
+}
+if (scaleOut) facts.push(['scale-out: product detail, catalog x2 vs x1', `${scaleOut.twoProcesses.load.requestsPerSecond}/s vs ${scaleOut.oneProcess?.load.requestsPerSecond ?? '–'}/s (ratio ${scaleOut.ratio ?? '–'}; ${scaleOut.note})`]);
+facts.push(['total wall time', `${totalWallS} s`]);
+md.push(keyValueTable('also measured', facts), '');
+const markdown = md.join('\n');
+
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n');
+writeFileSync(OUT.replace(/\.json$/, '') + '.md', markdown + '\n');
+log(`\n${markdown}`);
+log(`written to ${OUT} and ${OUT.replace(/\.json$/, '')}.md`);
+process.exit(process.exitCode ?? 0);
