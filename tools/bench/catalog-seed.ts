@@ -102,10 +102,11 @@ export async function seedCatalog(edgeUrl: string, count: number, log: (line: st
     for (const child of CHILDREN) childCategories.push(await post('/v1/categories', { name: `${name} ${child}`, parentId: root.id }));
   }
 
-  // Chunks of whole products (a product's rows stay together), two in flight.
-  const chunkProducts = 500;
+  // Small chunks of whole products (a product's rows stay together), four in flight:
+  // on a loaded machine a large chunk outlasts the edge's 15 s route timeout.
+  const chunkProducts = 100;
   const skus: string[] = [];
-  await boundedAll(Math.ceil(count / chunkProducts), 2, async (c) => {
+  await boundedAll(Math.ceil(count / chunkProducts), 4, async (c) => {
     const rows: Record<string, unknown>[] = [];
     for (let i = c * chunkProducts; i < Math.min(count, (c + 1) * chunkProducts); i++) rows.push(...productRows(i, brands, childCategories));
     const report = await call<{ rowsApplied: number; rowsRejected: number; errors: unknown[] }>(edgeUrl, 'POST', '/v1/products:import', {
@@ -130,8 +131,8 @@ export async function seedCatalog(edgeUrl: string, count: number, log: (line: st
   const stockStarted = performance.now();
   const warehouse = await post('/v1/warehouses', { code: 'BENCH', name: 'Bench', priority: 1 });
   const supplier = await post('/v1/suppliers', { name: 'Bench supplier', currencyCode: 'EUR', leadTimeDays: 1 });
-  const batch = 500;
-  await boundedAll(Math.ceil(skus.length / batch), 2, async (b) => {
+  const batch = 250;
+  await boundedAll(Math.ceil(skus.length / batch), 4, async (b) => {
     const lines = skus.slice(b * batch, (b + 1) * batch).map((sku) => ({ sku, quantity: 1_000_000 }));
     const po = await post('/v1/purchase-orders', { supplierId: supplier.id, warehouseId: warehouse.id, lines: lines.map((l) => ({ sku: l.sku, quantityOrdered: l.quantity })) });
     const sent = await post(`/v1/purchase-orders/${po.id}:send`, { etag: po.etag });

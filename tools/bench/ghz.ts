@@ -28,11 +28,14 @@ interface GhzReport {
   statusCodeDistribution?: Record<string, number>;
 }
 
-/** ghz's JSON report as a LoadResult (errors = every status but OK). */
+/**
+ * ghz's JSON report as a LoadResult. Errors are every status but OK and Canceled: ghz
+ * cancels the calls in flight when the duration ends, which are not the server's errors.
+ */
 export function ghzToLoadResult(r: GhzReport, connections: number): LoadResult {
   const ms = (ns: number) => +(ns / 1e6).toFixed(2);
   const at = (p: number) => ms(r.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN);
-  const errors = Object.entries(r.statusCodeDistribution ?? {}).filter(([code]) => code !== 'OK').reduce((a, [, n]) => a + n, 0);
+  const errors = Object.entries(r.statusCodeDistribution ?? {}).filter(([code]) => code !== 'OK' && code !== 'Canceled').reduce((a, [, n]) => a + n, 0);
   return {
     tool: 'ghz', connections, durationS: +(r.total / 1e9).toFixed(2), requests: r.count, requestsPerSecond: +r.rps.toFixed(1),
     latencyMs: { mean: ms(r.average), p50: at(50), p95: at(95), p99: at(99), max: ms(r.slowest) },

@@ -68,32 +68,39 @@ async function placeOrder(edgeUrl: string, seeded: SeededCatalog, token: string,
 export async function prepareScenarioData(stack: Stack, seeded: SeededCatalog, connections: number, orders: number, log: (line: string) => void): Promise<ScenarioData> {
   const edge = stack.edgeUrl;
   const addCarts: ScenarioData['addCarts'] = [];
-  await boundedAll(Math.max(100, connections * 10), 10, async () => void addCarts.push(await guestCart(edge)));
   const viewCarts: ScenarioData['viewCarts'] = [];
-  await boundedAll(20, 10, async () => {
-    const cart = await guestCart(edge);
-    const headers = { 'x-cart-token': cart.cartToken };
-    for (let l = 0; l < 5; l++) await call(edge, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku: pick(seeded.skus), quantity: 1 + (l % 2) } });
-    await call(edge, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'viewer@example.com', shippingAddress: BENCH_ADDRESS, shippingMethodId: seeded.shippingMethodId } });
-    viewCarts.push(cart);
-  });
+  const guestCarts = async () => {
+    await boundedAll(Math.max(100, connections * 10), 8, async () => void addCarts.push(await guestCart(edge)));
+    await boundedAll(20, 8, async () => {
+      const cart = await guestCart(edge);
+      const headers = { 'x-cart-token': cart.cartToken };
+      for (let l = 0; l < 5; l++) await call(edge, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku: pick(seeded.skus), quantity: 1 + (l % 2) } });
+      await call(edge, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'viewer@example.com', shippingAddress: BENCH_ADDRESS, shippingMethodId: seeded.shippingMethodId } });
+      viewCarts.push(cart);
+    });
+  };
 
-  const email = `customer-${randomUUID().slice(0, 8)}@shopmesh.test`;
-  const password = 'bench-customer-password';
-  await call(edge, 'POST', '/v1/users', { json: { email, password, displayName: 'Bench Customer' } });
-  const customerToken = await login(edge, email, password);
-  // The real Stripe path (stripe-mock) when it confirms orders; the sandbox otherwise.
-  let payment = STRIPE;
-  const first = await placeOrder(edge, seeded, customerToken, STRIPE).catch((err: Error) => err.message);
-  if (first !== 'ORDER_STATUS_CONFIRMED') {
-    log(`  provider stripe (stripe-mock) did not confirm an order (${first.slice(0, 200)}); checkout uses the sandbox provider`);
-    payment = SANDBOX;
-    if ((await placeOrder(edge, seeded, customerToken, SANDBOX)) !== 'ORDER_STATUS_CONFIRMED') throw new Error('the sandbox payment did not confirm an order either');
-  }
-  await boundedAll(orders - 1, 5, async () => {
-    const status = await placeOrder(edge, seeded, customerToken, payment);
-    if (status !== 'ORDER_STATUS_CONFIRMED') throw new Error(`a seeded order ended ${status}`);
-  });
+  // A customer has one cart, so their orders are placed one after another (beside the guest carts).
+  const customerOrders = async () => {
+    const email = `customer-${randomUUID().slice(0, 8)}@shopmesh.test`;
+    const password = 'bench-customer-password';
+    await call(edge, 'POST', '/v1/users', { json: { email, password, displayName: 'Bench Customer' } });
+    const token = await login(edge, email, password);
+    // The real Stripe path (stripe-mock) when it confirms orders; the sandbox otherwise.
+    let payment = STRIPE;
+    const first = await placeOrder(edge, seeded, token, STRIPE).catch((err: Error) => err.message);
+    if (first !== 'ORDER_STATUS_CONFIRMED') {
+      log(`  provider stripe (stripe-mock) did not confirm an order (${first.slice(0, 200)}); checkout uses the sandbox provider`);
+      payment = SANDBOX;
+      if ((await placeOrder(edge, seeded, token, SANDBOX)) !== 'ORDER_STATUS_CONFIRMED') throw new Error('the sandbox payment did not confirm an order either');
+    }
+    for (let i = 1; i < orders; i++) {
+      const status = await placeOrder(edge, seeded, token, payment);
+      if (status !== 'ORDER_STATUS_CONFIRMED') throw new Error(`a seeded order ended ${status}`);
+    }
+    return { token, payment };
+  };
+  const [, { token: customerToken, payment }] = await Promise.all([guestCarts(), customerOrders()]);
   return { addCarts, viewCarts, customerToken, customerOrders: orders, payment };
 }
 
