@@ -62,6 +62,21 @@ export async function boundedAll(n: number, limit: number, job: (i: number) => P
   }));
 }
 
+/**
+ * Retries a request that is safe to repeat (an import keyed by SKU, a receipt keyed by
+ * its id) when it fails, e.g. a 504 from the edge's 15 s route timeout on a busy machine.
+ */
+async function retried<T>(what: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await what();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 1_000 * i));
+    }
+  }
+}
+
 export const productSlug = (i: number) => `bench-product-${i}`;
 
 /** The import lines (JSON Lines) of product i: one simple row, or one row per size sharing a handle. */
@@ -109,9 +124,9 @@ export async function seedCatalog(edgeUrl: string, count: number, log: (line: st
   await boundedAll(Math.ceil(count / chunkProducts), 4, async (c) => {
     const rows: Record<string, unknown>[] = [];
     for (let i = c * chunkProducts; i < Math.min(count, (c + 1) * chunkProducts); i++) rows.push(...productRows(i, brands, childCategories));
-    const report = await call<{ rowsApplied: number; rowsRejected: number; errors: unknown[] }>(edgeUrl, 'POST', '/v1/products:import', {
+    const report = await retried(() => call<{ rowsApplied: number; rowsRejected: number; errors: unknown[] }>(edgeUrl, 'POST', '/v1/products:import', {
       token, contentType: 'application/x-ndjson', body: rows.map((r) => JSON.stringify(r)).join('\n'),
-    });
+    }));
     if (report.rowsRejected > 0) throw new Error(`import rejected rows: ${JSON.stringify(report.errors.slice(0, 3))}`);
     for (const r of rows) skus.push(r['sku'] as string);
   });
@@ -131,12 +146,13 @@ export async function seedCatalog(edgeUrl: string, count: number, log: (line: st
   const stockStarted = performance.now();
   const warehouse = await post('/v1/warehouses', { code: 'BENCH', name: 'Bench', priority: 1 });
   const supplier = await post('/v1/suppliers', { name: 'Bench supplier', currencyCode: 'EUR', leadTimeDays: 1 });
-  const batch = 250;
+  const batch = 100;
   await boundedAll(Math.ceil(skus.length / batch), 4, async (b) => {
     const lines = skus.slice(b * batch, (b + 1) * batch).map((sku) => ({ sku, quantity: 1_000_000 }));
     const po = await post('/v1/purchase-orders', { supplierId: supplier.id, warehouseId: warehouse.id, lines: lines.map((l) => ({ sku: l.sku, quantityOrdered: l.quantity })) });
     const sent = await post(`/v1/purchase-orders/${po.id}:send`, { etag: po.etag });
-    await post(`/v1/purchase-orders/${sent.id}:receive`, { lines, receiptId: randomUUID() });
+    const receiptId = randomUUID();
+    await retried(() => post(`/v1/purchase-orders/${sent.id}:receive`, { lines, receiptId }));
   });
   const stockMs = performance.now() - stockStarted;
   log(`  stock for ${skus.length} SKUs received in ${(stockMs / 1000).toFixed(1)} s`);

@@ -58,7 +58,10 @@ export function runGhz(load: GhzLoad, workDir: string): Promise<LoadResult> {
     child.on('error', reject);
     child.on('exit', (code) => {
       try {
-        resolvePromise(ghzToLoadResult(JSON.parse(out) as GhzReport, load.connections));
+        const report = JSON.parse(out) as GhzReport;
+        const result = ghzToLoadResult(report, load.connections);
+        if (result.errors > 0) process.stdout.write(`    ghz status codes: ${JSON.stringify(report.statusCodeDistribution)}\n`);
+        resolvePromise(result);
       } catch {
         reject(new Error(`ghz exited ${code}: ${out.slice(0, 500)}`));
       }
