@@ -1,15 +1,16 @@
 // `npm run bench [-- --long] [--cpu one-core|both-cores] [--connections N] [--out file.json]
-//                [--duration S] [--products N] [--scale-out] [--no-cold-start]`
+//                [--duration S] [--warmup S] [--products N] [--orders N] [--scale-out]
+//                [--cold-start | --no-cold-start] [--only key,key]`
 //
 // The benchmark suite (issue 9). Short mode (default, under 5 minutes): one-core CPU
 // mode, ~10 s per scenario. Long mode: both CPU modes, longer runs, and scale-out
 // (catalog as 2 processes behind Envoy vs 1). Each CPU mode gets its own isolated stack
-// (loopback, temp folder), the measured ceilings, a seeded catalog (10,000 products
-// with variants, categories, brands, stock), then every scenario warmed up and
+// (loopback, temp folder), a seeded catalog (products with variants, categories, brands,
+// stock: 10,000 in long mode, 1,000 in short), the measured ceilings, then every scenario warmed up and
 // measured: requests/s, p50/p95/p99, errors, CPU seconds per request and peak RSS of
 // each server process, and the ratio to the matching ceiling. Also the cold start of
-// `npm start`. Writes JSON and Markdown (.tmp/bench/<time>.{json,md} by default) and
-// prints the Markdown.
+// `npm start` (long mode or --cold-start). Writes JSON and Markdown
+// (.tmp/bench/<time>.{json,md} by default) and prints the Markdown.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,8 +33,9 @@ const { values: opts } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     products: { type: 'string' },
-    orders: { type: 'string', default: '30' },
+    orders: { type: 'string' },
     'scale-out': { type: 'boolean', default: false },
+    'cold-start': { type: 'boolean' },
     'no-cold-start': { type: 'boolean', default: false },
     only: { type: 'string' },
   },
@@ -43,13 +45,17 @@ const LONG = opts.long!;
 if (opts.cpu && opts.cpu !== 'one-core' && opts.cpu !== 'both-cores') throw new Error('--cpu is one-core or both-cores');
 const MODES: CpuMode[] = opts.cpu ? [opts.cpu as CpuMode] : LONG ? ['one-core', 'both-cores'] : ['one-core'];
 const CONNECTIONS = Number(opts.connections);
-const DURATION_S = Number(opts.duration ?? (LONG ? 45 : 10));
-const WARMUP_S = Number(opts.warmup ?? (LONG ? 10 : 3));
+// Short mode: ~10 s per scenario (2 s warm-up + 8 s measured), so a run fits in 5 minutes.
+const DURATION_S = Number(opts.duration ?? (LONG ? 45 : 8));
+const WARMUP_S = Number(opts.warmup ?? (LONG ? 10 : 2));
 const CEILING_S = LONG ? 20 : 5;
 // 10,000 in long mode. Short mode seeds fewer so the whole run stays under 5 minutes on a
 // busy 2-core machine, where the import manages ~25-100 products/s; --products overrides.
 const PRODUCTS = Number(opts.products ?? (LONG ? 10_000 : 1_000));
-const ORDERS = Number(opts.orders);
+// Enough to fill the 20-item order history page; placed one after another (a customer has one cart).
+const ORDERS = Number(opts.orders ?? (LONG ? 30 : 20));
+// The cold start of npm start costs ~40 s on a busy machine: long mode, or --cold-start.
+const COLD_START = !opts['no-cold-start'] && (opts['cold-start'] ?? LONG);
 const SCALE_OUT = LONG || opts['scale-out']!;
 const ONLY = opts.only ? new Set(opts.only.split(',')) : null;
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
@@ -82,7 +88,7 @@ interface ModeRun {
   pinned: { servers: string; load: string } | null;
   seed: SeededCatalog['timingsMs'] & { products: number; skus: number; customerOrders: number; payment: string };
   ceilings: Ceilings | null;
-  servicesRss: { idleBytes: number; peakUnderLoadBytes: number };
+  servicesRss: { idleFreshBytes: number; idleSeededBytes: number; peakUnderLoadBytes: number };
   scenarios: ScenarioResult[];
 }
 
@@ -128,6 +134,7 @@ async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set
     log(`  search held every product ${indexMs} ms after the import`);
     const data = await prepareScenarioData(stack, seeded, CONNECTIONS, replicas ? 1 : ORDERS, log);
     log(`  carts and ${data.customerOrders} customer orders ready (payment provider ${data.payment.provider}); seeding took ${((performance.now() - seedStarted) / 1000).toFixed(1)} s in all`);
+    const idleSeeded = rssNow(servers);
     // Seeding ran on both cores (it is not measured against anything); from here on the pinning holds.
     if (mode === 'one-core') pinTrees(servers, SERVER_CPUS);
     const loadCpus = mode === 'one-core' ? LOAD_CPUS : undefined;
@@ -143,7 +150,7 @@ async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set
     return {
       mode, envoyConcurrency, pinned: mode === 'one-core' ? { servers: SERVER_CPUS, load: LOAD_CPUS } : null,
       seed: { ...seeded.timingsMs, products: seeded.products.length, skus: seeded.skus.length, customerOrders: data.customerOrders, payment: data.payment.provider },
-      ceilings, servicesRss: { idleBytes: idle['services'] ?? 0, peakUnderLoadBytes: peak }, scenarios: results,
+      ceilings, servicesRss: { idleFreshBytes: idle['services'] ?? 0, idleSeededBytes: idleSeeded['services'] ?? 0, peakUnderLoadBytes: peak }, scenarios: results,
     };
   } finally {
     await b.finish(failed);
@@ -155,7 +162,7 @@ const runs: ModeRun[] = [];
 let coldStart: ColdStart | null = null;
 let scaleOut: { mode: CpuMode; note: string; oneProcess: ScenarioResult | null; twoProcesses: ScenarioResult; ratio: number | null } | null = null;
 try {
-  if (!opts['no-cold-start']) {
+  if (COLD_START) {
     log('cold start of npm start (tools/start.ts, temp data folder, free ports)');
     coldStart = await measureColdStart();
     log(`  first successful GET /v1/products after ${coldStart.firstRequestMs} ms`);
@@ -200,10 +207,10 @@ md.push(`${CONNECTIONS} connections per scenario, ${DURATION_S} s measured after
 const all = [...runs.flatMap((r) => r.scenarios), ...(scaleOut ? [scaleOut.twoProcesses] : [])];
 md.push(scenarioTable(all), '', resourceTable(all), '');
 const facts: [string, string][] = [];
-if (coldStart) facts.push(['cold start of npm start to first 200', `${coldStart.firstRequestMs} ms`]);
+facts.push(['cold start of npm start to first 200', coldStart ? `${coldStart.firstRequestMs} ms` : 'not measured (--cold-start or --long)']);
 for (const r of runs) {
   facts.push([`seed (${r.mode})`, `${r.seed.products} products / ${r.seed.skus} SKUs: import ${(r.seed.catalog / 1000).toFixed(1)} s, stock ${(r.seed.stock / 1000).toFixed(1)} s, total ${(r.seed.total / 1000).toFixed(1)} s; ${r.seed.customerOrders} customer orders, payment ${r.seed.payment}`]);
-  facts.push([`services process RSS (${r.mode})`, `idle ${mib(r.servicesRss.idleBytes)}, peak under load ${mib(r.servicesRss.peakUnderLoadBytes)}`]);
+  facts.push([`services process RSS (${r.mode})`, `idle ${mib(r.servicesRss.idleFreshBytes)} just started, ${mib(r.servicesRss.idleSeededBytes)} seeded (before the scenarios), peak under load ${mib(r.servicesRss.peakUnderLoadBytes)}`]);
   if (r.ceilings) for (const [name, c] of Object.entries(r.ceilings)) facts.push([`ceiling ${name} (${r.mode})`, `${c.requestsPerSecond}/s, p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms (${c.tool})`]);
   else facts.push([`ceilings (${r.mode})`, 'not measured (tools/bench/ceilings missing)']);
 }
