@@ -10,6 +10,10 @@ const GHZ = resolve(import.meta.dirname, '../../.tools/bin/ghz');
 
 /** Where ghz learns the method's messages from. */
 export type GhzSchema =
+  /**
+   * A .proto file. Not for protos importing google/api from google-proto-files: its
+   * google/protobuf/descriptor.proto is newer than ghz's parser reads; use a protoset.
+   */
   | { proto: string; importPaths?: string[] }
   /** A descriptor set file, e.g. envoy/descriptor.binpb. */
   | { protoset: string }

@@ -28,9 +28,10 @@ const { values: opts } = parseArgs({
 
 const TOOLS = resolve(import.meta.dirname, '../../../.tools');
 
-function row(name: string, r: LoadResult): string {
+function row(name: string, r: LoadResult, cpuMs: number | undefined): string {
   const l = r.latencyMs;
-  return `${name.padEnd(15)} ${String(r.requestsPerSecond).padStart(9)} req/s  p50 ${l.p50} ms  p95 ${l.p95} ms  p99 ${l.p99} ms  max ${l.max} ms  (${r.requests} requests, ${r.errors} errors, ${r.tool})`;
+  const cpu = cpuMs === undefined ? '' : `  ${cpuMs} CPU ms/req`;
+  return `${name.padEnd(15)} ${String(r.requestsPerSecond).padStart(9)} req/s  p50 ${l.p50} ms  p95 ${l.p95} ms  p99 ${l.p99} ms  max ${l.max} ms${cpu}  (${r.requests} requests, ${r.errors} errors, ${r.tool})`;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +60,9 @@ async function main(): Promise<void> {
   }
   const pinning = serverCpus ? `servers on CPU ${serverCpus}, load on CPU ${opts['load-cpus'] ?? 'any'}` : 'unpinned';
   process.stdout.write(`ceilings (${opts.connections} connections, ${opts.duration} s each, ${pinning}, Envoy concurrency ${opts['envoy-concurrency']}):\n`);
-  for (const [name, r] of Object.entries(ceilings)) process.stdout.write(`${row(name, r)}\n`);
+  for (const name of ['echoDirect', 'echoViaEnvoy', 'mongooseFind', 'mongooseInsert'] as const) {
+    process.stdout.write(`${row(name, ceilings[name], ceilings.cpuMsPerRequest?.[name])}\n`);
+  }
   process.stdout.write(`${JSON.stringify(ceilings)}\n`);
   if (opts.keep) process.stdout.write(`work folder kept: ${workDir}\n`);
   else rmSync(workDir, { recursive: true, force: true });

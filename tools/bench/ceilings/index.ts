@@ -20,6 +20,7 @@ import { startProcess, type ManagedProcess } from '../../harness/process.js';
 import { httpOk } from '../../harness/stack.js';
 import { runGhz } from '../ghz.js';
 import type { LoadResult } from '../load-result.js';
+import { cpuMsPer, withCpuMs } from './cpu-time.js';
 import { buildEchoDescriptor } from './echo-descriptor.js';
 import { ECHO_METHOD } from './echo-server.js';
 import { echoEnvoyConfig } from './envoy-echo.js';
@@ -44,6 +45,20 @@ export interface Ceilings {
   echoViaEnvoy: LoadResult;
   mongooseFind: LoadResult;
   mongooseInsert: LoadResult;
+  /**
+   * CPU milliseconds per request, which a machine shared with other work disturbs far
+   * less than rates: the echo server's (direct); the echo server's and Envoy's
+   * together (via Envoy); the mongoose client process's own (find, insert: what a
+   * service pays per query, the store's share not included).
+   */
+  cpuMsPerRequest?: CeilingCpu;
+}
+
+export interface CeilingCpu {
+  echoDirect: number;
+  echoViaEnvoy: number;
+  mongooseFind: number;
+  mongooseInsert: number;
 }
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -57,12 +72,26 @@ const CEILING_DB = 'bench_ceiling';
 /** Measures the four ceilings one after another; everything it starts is stopped before it returns. */
 export async function measureCeilings(o: CeilingOptions): Promise<Ceilings> {
   mkdirSync(o.workDir, { recursive: true });
-  const { echoDirect, echoViaEnvoy } = await measureEcho(o);
+  const echo = await measureEcho(o);
   const mongoose = await measureMongooseCeilings(o);
-  return { echoDirect, echoViaEnvoy, mongooseFind: mongoose.find, mongooseInsert: mongoose.insert };
+  return {
+    echoDirect: echo.direct.result,
+    echoViaEnvoy: echo.viaEnvoy.result,
+    mongooseFind: mongoose.find,
+    mongooseInsert: mongoose.insert,
+    cpuMsPerRequest: {
+      echoDirect: cpuMsPer(echo.direct.result.requests, echo.direct.cpuMs),
+      echoViaEnvoy: cpuMsPer(echo.viaEnvoy.result.requests, echo.viaEnvoy.cpuMs),
+      mongooseFind: mongoose.cpuMsPerOp.find,
+      mongooseInsert: mongoose.cpuMsPerOp.insert,
+    },
+  };
 }
 
-async function measureEcho(o: CeilingOptions): Promise<Pick<Ceilings, 'echoDirect' | 'echoViaEnvoy'>> {
+type Measured = { result: LoadResult; cpuMs: number };
+
+/** The echo ceilings, each with the CPU its server processes used during the measured run. */
+async function measureEcho(o: CeilingOptions): Promise<{ direct: Measured; viaEnvoy: Measured }> {
   const descriptorPath = await buildEchoDescriptor(o.workDir);
   const started: ManagedProcess[] = [];
   try {
@@ -95,12 +124,13 @@ async function measureEcho(o: CeilingOptions): Promise<Pick<Ceilings, 'echoDirec
       cpus: o.loadCpus,
     };
     await runGhz({ ...ghzLoad, durationS: WARM_UP_S }, o.workDir);
-    const echoDirect = await runGhz({ ...ghzLoad, durationS: o.durationS }, o.workDir);
+    const direct = await withCpuMs([echo.proc.pid], () => runGhz({ ...ghzLoad, durationS: o.durationS }, o.workDir));
 
     const wrkLoad = { url, connections: o.connections, cpus: o.loadCpus };
     await runWrkPinned({ ...wrkLoad, durationS: WARM_UP_S }, o.workDir);
-    const echoViaEnvoy = wrkLoadResult(await runWrkPinned({ ...wrkLoad, durationS: o.durationS }, o.workDir), o.connections);
-    return { echoDirect, echoViaEnvoy };
+    const viaEnvoy = await withCpuMs([echo.proc.pid, envoy.proc.pid], async () =>
+      wrkLoadResult(await runWrkPinned({ ...wrkLoad, durationS: o.durationS }, o.workDir), o.connections));
+    return { direct, viaEnvoy };
   } finally {
     for (const p of started.reverse()) await p.stop();
   }

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import mongoose, { Schema } from 'mongoose';
 import type { LoadResult } from '../load-result.js';
+import { cpuMsPer } from './cpu-time.js';
 import { summarizeLatencies } from './latency.js';
 
 export interface MongooseLoadOptions {
@@ -27,6 +28,8 @@ export interface MongooseLoadOptions {
 export interface MongooseCeilings {
   find: LoadResult;
   insert: LoadResult;
+  /** This process's CPU ms per operation: what mongoose and the driver cost a service per query. */
+  cpuMsPerOp: { find: number; insert: number };
 }
 
 export const MONGOOSE_RESULT_PREFIX = 'MONGOOSEJSON ';
@@ -107,6 +110,13 @@ async function timedLoop(inFlight: number, seconds: number, op: () => Promise<un
   };
 }
 
+async function measuredWithCpu(run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMsPerOp: number }> {
+  const before = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(before);
+  return { result, cpuMsPerOp: cpuMsPer(result.requests, (used.user + used.system) / 1000) };
+}
+
 /** Seeds, warms up, measures find then insert, and drops the scratch database. */
 export async function measureMongoose(o: MongooseLoadOptions): Promise<MongooseCeilings> {
   const connection = mongoose.createConnection(o.mongoUrl, {
@@ -132,10 +142,10 @@ export async function measureMongoose(o: MongooseLoadOptions): Promise<MongooseC
     const insertOne = () => inserted.create(benchProduct(next++));
 
     await timedLoop(o.connections, o.warmUpS, findOne);
-    const find = await timedLoop(o.connections, o.durationS, findOne);
+    const find = await measuredWithCpu(() => timedLoop(o.connections, o.durationS, findOne));
     await timedLoop(o.connections, o.warmUpS, insertOne);
-    const insert = await timedLoop(o.connections, o.durationS, insertOne);
-    return { find, insert };
+    const insert = await measuredWithCpu(() => timedLoop(o.connections, o.durationS, insertOne));
+    return { find: find.result, insert: insert.result, cpuMsPerOp: { find: find.cpuMsPerOp, insert: insert.cpuMsPerOp } };
   } finally {
     await connection.dropDatabase().catch(() => undefined);
     await connection.close();
