@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ghzToLoadResult } from './ghz.js';
 import { latencySummary, percentile } from './stats.js';
 import { parseWrkOutput, randomPathLua, wrkToLoadResult } from './wrk.js';
 
@@ -27,15 +26,6 @@ test('randomPathLua holds every path in a Lua table', () => {
   const lua = randomPathLua(['/v1/products/a', '/v1/products?page_size=20&category_id=b']);
   assert.match(lua, /local paths = \{"\/v1\/products\/a","\/v1\/products\?page_size=20&category_id=b"\}/);
   assert.match(lua, /request = function\(\)/);
-});
-
-test('ghzToLoadResult converts nanoseconds and does not count calls cancelled at the end', () => {
-  const r = ghzToLoadResult({
-    count: 5000, total: 10e9, average: 2e6, slowest: 40e6, rps: 500,
-    latencyDistribution: [{ percentage: 50, latency: 1.5e6 }, { percentage: 95, latency: 5e6 }, { percentage: 99, latency: 9e6 }],
-    statusCodeDistribution: { OK: 4985, Canceled: 10, Unavailable: 5 },
-  }, 10);
-  assert.deepEqual(r, { tool: 'ghz', connections: 10, durationS: 10, requests: 5000, requestsPerSecond: 500, latencyMs: { mean: 2, p50: 1.5, p95: 5, p99: 9, max: 40 }, errors: 5 });
 });
 
 test('percentile is nearest rank; latencySummary rounds to 0.01 ms', () => {

@@ -18,8 +18,8 @@ import { parseArgs } from 'node:util';
 import { ROOT, type Stack } from '../harness/stack.js';
 import { startBenchStack } from './bench-stack.js';
 import { call, seedCatalog, type SeededCatalog } from './catalog-seed.js';
+import { measureCeilings, type Ceilings } from './ceilings/index.js';
 import { measureColdStart, type ColdStart } from './cold-start.js';
-import type { LoadResult } from './load-result.js';
 import { pinTrees, rssNow, startUsage, type ServerProcess } from './procs.js';
 import { keyValueTable, perRequest, ratio, resourceTable, scenarioTable, type CeilingRef, type CpuMode, type ScenarioResult } from './report.js';
 import { prepareScenarioData, scenarios, type Scenario } from './scenarios.js';
@@ -67,20 +67,7 @@ const SERVICE_ENV = { SHOP_ACCOUNT_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1,::1' };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-// --- ceilings (tools/bench/ceilings, another branch): used when present, null otherwise.
-interface CeilingOptions { workDir: string; mongoUrl: string; durationS: number; connections: number; serverCpus?: string; loadCpus?: string; envoyConcurrency: number }
-type Ceilings = Record<'echoDirect' | 'echoViaEnvoy' | 'mongooseFind' | 'mongooseInsert', LoadResult>;
-async function measureCeilingsIfPresent(o: CeilingOptions): Promise<Ceilings | null> {
-  const path = './ceilings/index.js'; // a variable, so this compiles before that module exists
-  let mod: { measureCeilings(o: CeilingOptions): Promise<Ceilings> };
-  try {
-    mod = await import(path);
-  } catch (err) {
-    log(`  ceilings not measured: ${(err as Error).message.split('\n')[0]}`);
-    return null;
-  }
-  return mod.measureCeilings(o);
-}
+const CEILING_KEYS = ['echoDirect', 'echoViaEnvoy', 'mongooseFind', 'mongooseInsert'] as const;
 
 interface ModeRun {
   mode: CpuMode;
@@ -110,7 +97,7 @@ async function measure(s: Scenario, mode: CpuMode, servers: ServerProcess[], cei
   const run = await s.run(DURATION_S);
   const used = usage.stop();
   const refs: CeilingRef[] = ceilings ? s.ceilings.map((name) => {
-    const c = ceilings[name as keyof Ceilings];
+    const c = ceilings[name as (typeof CEILING_KEYS)[number]];
     return { name, requestsPerSecond: c.requestsPerSecond, ratio: ratio(run.load.requestsPerSecond, c.requestsPerSecond) };
   }) : [];
   const l = run.load;
@@ -138,7 +125,8 @@ async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set
     // Seeding ran on both cores (it is not measured against anything); from here on the pinning holds.
     if (mode === 'one-core') pinTrees(servers, SERVER_CPUS);
     const loadCpus = mode === 'one-core' ? LOAD_CPUS : undefined;
-    const ceilings = replicas ? null : await measureCeilingsIfPresent({
+    log('  measuring the ceilings');
+    const ceilings = replicas ? null : await measureCeilings({
       workDir, mongoUrl: stack.env['SHOP_MONGO_URL']!, durationS: CEILING_S, connections: CONNECTIONS, envoyConcurrency,
       ...(mode === 'one-core' ? { serverCpus: SERVER_CPUS, loadCpus: LOAD_CPUS } : {}),
     });
@@ -211,8 +199,12 @@ facts.push(['cold start of npm start to first 200', coldStart ? `${coldStart.fir
 for (const r of runs) {
   facts.push([`seed (${r.mode})`, `${r.seed.products} products / ${r.seed.skus} SKUs: import ${(r.seed.catalog / 1000).toFixed(1)} s, stock ${(r.seed.stock / 1000).toFixed(1)} s, total ${(r.seed.total / 1000).toFixed(1)} s; ${r.seed.customerOrders} customer orders, payment ${r.seed.payment}`]);
   facts.push([`services process RSS (${r.mode})`, `idle ${mib(r.servicesRss.idleFreshBytes)} just started, ${mib(r.servicesRss.idleSeededBytes)} seeded (before the scenarios), peak under load ${mib(r.servicesRss.peakUnderLoadBytes)}`]);
-  if (r.ceilings) for (const [name, c] of Object.entries(r.ceilings)) facts.push([`ceiling ${name} (${r.mode})`, `${c.requestsPerSecond}/s, p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms (${c.tool})`]);
-  else facts.push([`ceilings (${r.mode})`, 'not measured (tools/bench/ceilings missing)']);
+  for (const name of CEILING_KEYS) {
+    const c = r.ceilings?.[name];
+    if (!c) continue;
+    const cpuMs = r.ceilings?.cpuMsPerRequest?.[name];
+    facts.push([`ceiling ${name} (${r.mode})`, `${c.requestsPerSecond}/s, p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms, ${c.errors} errors (${c.tool}${cpuMs != null ? `; ${cpuMs.toFixed(3)} CPU ms/req` : ''})`]);
+  }
 }
 if (scaleOut) facts.push(['scale-out: product detail, catalog x2 vs x1', `${scaleOut.twoProcesses.load.requestsPerSecond}/s vs ${scaleOut.oneProcess?.load.requestsPerSecond ?? '–'}/s (ratio ${scaleOut.ratio ?? '–'}; ${scaleOut.note})`]);
 facts.push(['total wall time', `${totalWallS} s`]);

@@ -1,7 +1,8 @@
 // The scenarios: what each one requests, with which tool, and the data it needs
 // (carts, a customer with orders) made once per stack before any is measured.
 import { randomUUID } from 'node:crypto';
-import type { Stack } from '../harness/stack.js';
+import { join } from 'node:path';
+import { ROOT, type Stack } from '../harness/stack.js';
 import { flowResult, requestsResult, runAutocannon } from './autocannon.js';
 import { BENCH_ADDRESS, boundedAll, call, login, type SeededCatalog } from './catalog-seed.js';
 import { runGhz } from './ghz.js';
@@ -143,9 +144,12 @@ end
     },
     { key: 'order-history', name: `order history (GET /v1/orders?page_size=20, customer with ${data.customerOrders} orders)`, ceilings: viaEnvoy, run: wrk('', '/v1/orders?page_size=20', { authorization: `Bearer ${data.customerToken}` }) },
     {
-      key: 'grpc-get-product', name: 'gRPC GetProduct direct to catalog (ghz)', ceilings: ['echoDirect'],
+      key: 'grpc-get-product', name: 'gRPC GetProduct direct to catalog (ghz, one product)', ceilings: ['echoDirect'],
       run: async (durationS) => ({
-        load: await runGhz({ target: e.catalogAddr, call: 'shop.catalog.v1.CatalogService.GetProduct', data: seeded.products.slice(0, 1000).map((p) => ({ id: p.id })), connections, durationS, cpus: loadCpus }, workDir),
+        load: await runGhz({
+          host: e.catalogAddr, call: 'shop.catalog.v1.CatalogService/GetProduct', schema: { protoset: join(ROOT, 'envoy/descriptor.binpb') },
+          data: { id: pick(seeded.products).id }, connections, durationS, ...(loadCpus ? { cpus: loadCpus } : {}),
+        }, workDir),
       }),
     },
   ];
