@@ -163,7 +163,13 @@ try {
     const mode = MODES[MODES.length - 1]!;
     log(`\n== scale-out (${mode}): catalog as 2 processes behind Envoy, product detail`);
     const run = await runMode(mode, { catalog: 2 }, new Set(['product-detail']));
-    const two = { ...run.scenarios[0]!, name: `${run.scenarios[0]!.name}, catalog x2` };
+    // Compared with the ceiling measured on the same mode's single-process stack.
+    const viaEnvoy = runs.find((r) => r.mode === mode)?.ceilings?.echoViaEnvoy;
+    const twoLoad = run.scenarios[0]!.load;
+    const two: ScenarioResult = {
+      ...run.scenarios[0]!, name: `${run.scenarios[0]!.name}, catalog x2`,
+      ceilings: viaEnvoy ? [{ name: 'echoViaEnvoy', requestsPerSecond: viaEnvoy.requestsPerSecond, ratio: ratio(twoLoad.requestsPerSecond, viaEnvoy.requestsPerSecond) }] : [],
+    };
     const one = runs.find((r) => r.mode === mode)?.scenarios.find((s) => s.key === 'product-detail') ?? null;
     scaleOut = {
       mode,
