@@ -17,6 +17,8 @@ export interface EdgeUpstream {
   name: string;
   host: string;
   port: number;
+  /** More instances of the same service (benchmarks' scale-out); Envoy balances round robin over all. */
+  moreEndpoints?: { host: string; port: number }[];
   /** Fully qualified gRPC services this upstream serves, e.g. "shop.catalog.v1.CatalogService". */
   grpcServices: string[];
 }
@@ -552,7 +554,7 @@ function upstreamCluster(u: EdgeUpstream, dns: boolean) {
     lb_policy: 'ROUND_ROBIN',
     load_assignment: {
       cluster_name: u.name,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(u.host, u.port) } }] }],
+      endpoints: [{ lb_endpoints: [{ host: u.host, port: u.port }, ...(u.moreEndpoints ?? [])].map((e) => ({ endpoint: { address: socketAddress(e.host, e.port) } })) }],
     },
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(T.httpOptions, {

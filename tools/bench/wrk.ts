@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoadResult } from './load-result.js';
 
 export interface WrkResult {
   requests: number;
@@ -18,14 +19,51 @@ export interface WrkLoad {
   durationS: number;
   method?: string;
   json?: unknown;
+  /** Headers on every request (e.g. authorization). */
+  headers?: Record<string, string>;
+  /** Lua placed before the report hook, e.g. a `request()` choosing a random path. */
+  lua?: string;
+  /** Run wrk under `taskset -c <cpus>` (the load core). */
+  cpus?: string;
 }
 
 const luaString = (s: string) => JSON.stringify(s); // a JSON string literal is a valid Lua string literal here (no \u escapes for ASCII)
 
 function requestLua(load: WrkLoad): string {
-  if (!load.method) return '';
+  const headers = Object.entries(load.headers ?? {}).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}\n`).join('');
+  if (!load.method) return headers + (load.lua ?? '');
   const body = load.json === undefined ? '' : `wrk.body = ${luaString(JSON.stringify(load.json))}\nwrk.headers["content-type"] = "application/json"\n`;
-  return `wrk.method = ${luaString(load.method)}\n${body}`;
+  return `wrk.method = ${luaString(load.method)}\n${body}${headers}${load.lua ?? ''}`;
+}
+
+/** A Lua `request()` that sends GET to a random path of `paths` (each a path with its query). */
+export function randomPathLua(paths: string[]): string {
+  return `local paths = {${paths.map(luaString).join(',')}}
+math.randomseed(os.time())
+request = function()
+  return wrk.format(nil, paths[math.random(#paths)])
+end
+`;
+}
+
+/** The wrk summary line's JSON (prefixed WRKJSON) from wrk's output; null when missing. */
+export function parseWrkOutput(out: string): WrkResult | null {
+  const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
+  return line ? (JSON.parse(line.slice('WRKJSON '.length)) as WrkResult) : null;
+}
+
+/** wrk's figures in the shape every load tool reports. */
+export function wrkToLoadResult(r: WrkResult, connections: number): LoadResult {
+  const durationS = r.durationUs / 1e6;
+  return {
+    tool: 'wrk',
+    connections,
+    durationS: +durationS.toFixed(2),
+    requests: r.requests,
+    requestsPerSecond: +(r.requests / durationS).toFixed(1),
+    latencyMs: latencyMs(r),
+    errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
+  };
 }
 
 /** Runs wrk with a Lua hook that prints its summary as one JSON line. */
@@ -40,14 +78,15 @@ done = function(summary, latency, requests)
 end
 `);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('wrk', ['-t', '2', '-c', String(load.connections), '-d', `${load.durationS}s`, '--timeout', '5s', '-s', script, load.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = ['-t', String(Math.min(2, load.connections)), '-c', String(load.connections), '-d', `${load.durationS}s`, '--timeout', '5s', '-s', script, load.url];
+    const child = load.cpus ? spawn('taskset', ['-c', load.cpus, 'wrk', ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
-      if (code !== 0 || !line) reject(new Error(`wrk exited ${code}: ${out}`));
-      else resolvePromise(JSON.parse(line.slice('WRKJSON '.length)) as WrkResult);
+      const result = parseWrkOutput(out);
+      if (code !== 0 || !result) reject(new Error(`wrk exited ${code}: ${out}`));
+      else resolvePromise(result);
     });
   });
 }
@@ -58,7 +97,7 @@ export async function warmUp(load: WrkLoad, workDir: string): Promise<void> {
 }
 
 /** The figures every benchmark reports, in milliseconds. */
-export function latencyMs(r: WrkResult) {
+export function latencyMs(r: WrkResult): LoadResult['latencyMs'] {
   const ms = (us: number) => +(us / 1000).toFixed(2);
   return { mean: ms(r.latencyUs.mean), p50: ms(r.latencyUs.p50), p95: ms(r.latencyUs.p95), p99: ms(r.latencyUs.p99), max: ms(r.latencyUs.max) };
 }

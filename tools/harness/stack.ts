@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { renderEnvoyConfig } from '../../envoy/render.js';
-import { SERVICE_MAP } from '../../services/platform/src/service-map.js';
+import { SERVICE_MAP, type ServiceName } from '../../services/platform/src/service-map.js';
 import { MESH_CLIENT_SCOPES, meshServiceAccountsEnv } from '../../services/platform/src/service-token.js';
-import { freePorts } from './ports.js';
+import { freePort, freePorts } from './ports.js';
 import { startProcess, stopAll, type ManagedProcess } from './process.js';
 import { localPaymentEnv, startStripeMock } from './stripe-mock.js';
 
@@ -42,6 +42,15 @@ export interface StackOptions {
    * SHOP_SIGNING_KEY_PUBLISH_DELAY_SECONDS must exceed it; the tests shorten both.
    */
   edgeJwksCacheSeconds?: number;
+  /** Envoy worker threads (default 2); the benchmarks' one-core mode runs 1. */
+  envoyConcurrency?: number;
+  /**
+   * Services run as N processes of their own instead of inside the all-in-one
+   * process (the benchmarks' scale-out). Envoy balances the edge traffic over every
+   * replica; the other services reach replica 1 (its address is the service's
+   * SHOP_*_ADDR), so internal calls are not spread.
+   */
+  replicas?: Partial<Record<ServiceName, number>>;
 }
 
 export interface Stack {
@@ -115,17 +124,32 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     Object.assign(env, meshServiceAccountsEnv(Object.fromEntries(Object.keys(MESH_CLIENT_SCOPES).map((s) => [s, randomBytes(32).toString('base64url')]))));
 
     if (o.mesh) {
-      const mesh = await startProcess({
-        name: 'services',
+      const replicated = SERVICE_MAP.filter((s) => (o.replicas?.[s.name] ?? 0) > 0);
+      const inMain = replicated.length === 0 ? ['all'] : SERVICE_MAP.filter((s) => !replicated.includes(s)).map((s) => s.name);
+      const serviceProcess = (name: string, services: string[], extraEnv: Record<string, string>) => startProcess({
+        name,
         command: servicesNode(),
-        args: ['--enable-source-maps', '--import', 'tsx', join(ROOT, 'services/mesh.ts'), 'all'],
+        args: ['--enable-source-maps', '--import', 'tsx', join(ROOT, 'services/mesh.ts'), ...services],
         cwd: ROOT,
-        env: { ...process.env, ...env, SHOP_METRICS_PORT: String(ports.metrics), ...o.serviceEnv },
-        logFile: log('services'),
+        env: { ...process.env, ...env, SHOP_METRICS_PORT: String(ports.metrics), ...o.serviceEnv, ...extraEnv },
+        logFile: log(name),
         readyLine: /^READY /,
         timeoutMs: 90_000,
       });
-      processes.push(mesh.proc);
+      // Replica 1 listens on the service's usual port; the others on free ones.
+      const replicaPorts = new Map<string, number[]>();
+      for (const s of replicated) {
+        const list = [ports.services[s.name]!];
+        for (let i = 1; i < o.replicas![s.name]!; i++) list.push(await freePort());
+        replicaPorts.set(s.name, list);
+      }
+      const started = [
+        serviceProcess('services', inMain, {}),
+        ...replicated.flatMap((s) => replicaPorts.get(s.name)!.map((port, i) =>
+          serviceProcess(`${s.name}-${i + 1}`, [s.name], { [s.addrEnv]: `127.0.0.1:${port}`, SHOP_METRICS_PORT: '0' }))),
+      ];
+      for (const result of await Promise.allSettled(started)) if (result.status === 'fulfilled') processes.push(result.value.proc);
+      for (const result of await Promise.allSettled(started)) if (result.status === 'rejected') throw result.reason;
 
       const configFile = join(o.workDir, 'envoy.json');
       const rps = o.edgeRateLimitPerSecond ?? 200;
@@ -134,7 +158,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         listenPort: ports.edge,
         adminPort: ports.envoyAdmin,
         descriptorPath: join(ROOT, 'envoy/descriptor.binpb'),
-        upstreams: SERVICE_MAP.map((s) => ({ name: s.name, host: '127.0.0.1', port: ports.services[s.name]!, grpcServices: [...s.grpcServices] })),
+        upstreams: SERVICE_MAP.map((s) => ({
+          name: s.name,
+          host: '127.0.0.1',
+          port: ports.services[s.name]!,
+          moreEndpoints: (replicaPorts.get(s.name) ?? []).slice(1).map((port) => ({ host: '127.0.0.1', port })),
+          grpcServices: [...s.grpcServices],
+        })),
         jwt: { issuer: edgeUrl, audience: o.serviceEnv?.['SHOP_JWT_AUDIENCE'] ?? 'shopmesh', jwksUpstream: 'identity', ...(o.edgeJwksCacheSeconds ? { jwksCacheSeconds: o.edgeJwksCacheSeconds } : {}) },
         rateLimit: { maxTokens: rps * 2, tokensPerFill: rps, fillIntervalMs: 1000 },
         accessLog: log('envoy-access'),
@@ -142,7 +172,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       const envoy = await startProcess({
         name: 'envoy',
         command: join(TOOLS, 'bin/envoy'),
-        args: ['-c', configFile, '--use-dynamic-base-id', '--log-level', 'warn', '--concurrency', '2'],
+        args: ['-c', configFile, '--use-dynamic-base-id', '--log-level', 'warn', '--concurrency', String(o.envoyConcurrency ?? 2)],
         logFile: log('envoy'),
         probe: () => httpOk(`http://127.0.0.1:${ports.envoyAdmin}/ready`),
         timeoutMs: 30_000,
