@@ -51,6 +51,7 @@ export interface GhzReport {
   slowest: number;
   rps: number;
   statusCodeDistribution?: Record<string, number>;
+  errorDistribution?: Record<string, number>;
   latencyDistribution?: Array<{ percentage: number; latency: number }> | null;
 }
 
@@ -110,7 +111,11 @@ export async function runGhz(load: GhzLoad, workDir: string): Promise<LoadResult
   });
   try {
     // The report lists every call (up to a million); only the summary is kept.
-    return ghzLoadResult(JSON.parse(readFileSync(outFile, 'utf8')) as GhzReport, load.connections);
+    const report = JSON.parse(readFileSync(outFile, 'utf8')) as GhzReport;
+    const result = ghzLoadResult(report, load.connections);
+    // LoadResult only counts errors; say which, so a failing scenario can be told from a slow one.
+    if (result.errors > 0) process.stderr.write(`ghz ${load.call}: ${result.errors} errors ${JSON.stringify(report.errorDistribution ?? {})}\n`);
+    return result;
   } finally {
     rmSync(outFile, { force: true });
   }
