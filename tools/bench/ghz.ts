@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cpuCount, pinned } from './ceilings/pin.js';
+import { cpuCount, pinned } from './pin.js';
 import type { LoadResult } from './load-result.js';
 
 const GHZ = resolve(import.meta.dirname, '../../.tools/bin/ghz');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { latencySummary, percentile } from './stats.js';
-import { parseWrkOutput, randomPathLua, wrkToLoadResult } from './wrk.js';
+import { parseWrkOutput, randomPathLua, wrkArgs, wrkToLoadResult, type WrkLoad } from './wrk.js';
 
 const WRK_OUT = `Running 10s test @ http://127.0.0.1:8080/
   2 threads and 10 connections
@@ -36,4 +36,11 @@ test('percentile is nearest rank; latencySummary rounds to 0.01 ms', () => {
   assert.equal(percentile([7], 99), 7);
   assert.ok(Number.isNaN(percentile([], 50)));
   assert.deepEqual(latencySummary([3.333, 1, 2]), { mean: 2.11, p50: 2, p95: 3.33, p99: 3.33, max: 3.33 });
+});
+
+test('wrkArgs runs one thread per pinned CPU, two unpinned, never more than connections', () => {
+  const threads = (load: Partial<WrkLoad>) => { const args = wrkArgs({ url: 'http://x/', connections: 10, durationS: 5, ...load }, 's.lua'); return args[args.indexOf('-t') + 1]; };
+  assert.equal(threads({ cpus: '1' }), '1');
+  assert.equal(threads({}), '2');
+  assert.equal(threads({ connections: 1 }), '1');
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult } from './load-result.js';
+import { cpuCount, pinned } from './pin.js';
 
 export interface WrkResult {
   requests: number;
@@ -66,6 +67,15 @@ export function wrkToLoadResult(r: WrkResult, connections: number): LoadResult {
   };
 }
 
+/**
+ * wrk's arguments: one thread per CPU it is pinned to (two unpinned; on one core a
+ * second thread only adds context switches), never more threads than connections.
+ */
+export function wrkArgs(load: WrkLoad, script: string): string[] {
+  const threads = Math.min(load.cpus ? cpuCount(load.cpus) : 2, load.connections);
+  return ['-t', String(threads), '-c', String(load.connections), '-d', `${load.durationS}s`, '--timeout', '5s', '-s', script, load.url];
+}
+
 /** Runs wrk with a Lua hook that prints its summary as one JSON line. */
 export function runWrk(load: WrkLoad, workDir: string): Promise<WrkResult> {
   const script = join(workDir, 'report.lua');
@@ -77,9 +87,9 @@ done = function(summary, latency, requests)
     latency.mean, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
 `);
+  const { command, args } = pinned(load.cpus, 'wrk', wrkArgs(load, script));
   return new Promise((resolvePromise, reject) => {
-    const args = ['-t', String(Math.min(2, load.connections)), '-c', String(load.connections), '-d', `${load.durationS}s`, '--timeout', '5s', '-s', script, load.url];
-    const child = load.cpus ? spawn('taskset', ['-c', load.cpus, 'wrk', ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);

@@ -13,7 +13,7 @@ import { freePort } from '../../harness/ports.js';
 import { startProcess, stopAll } from '../../harness/process.js';
 import type { LoadResult } from '../load-result.js';
 import { measureCeilings, type Ceilings } from './index.js';
-import { pinned } from './pin.js';
+import { pinned } from '../pin.js';
 
 const { values: opts } = parseArgs({
   options: {

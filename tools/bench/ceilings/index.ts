@@ -25,8 +25,8 @@ import { buildEchoDescriptor } from './echo-descriptor.js';
 import { ECHO_METHOD } from './echo-server.js';
 import { echoEnvoyConfig } from './envoy-echo.js';
 import { MONGOOSE_RESULT_PREFIX, type MongooseCeilings, type MongooseLoadOptions } from './mongoose-load.js';
-import { pinned } from './pin.js';
-import { runWrkPinned, wrkLoadResult } from './wrk-pinned.js';
+import { pinned } from '../pin.js';
+import { runWrk, wrkToLoadResult } from '../wrk.js';
 
 export interface CeilingOptions {
   workDir: string;
@@ -127,9 +127,9 @@ async function measureEcho(o: CeilingOptions): Promise<{ direct: Measured; viaEn
     const direct = await withCpuMs([echo.proc.pid], () => runGhz({ ...ghzLoad, durationS: o.durationS }, o.workDir));
 
     const wrkLoad = { url, connections: o.connections, cpus: o.loadCpus };
-    await runWrkPinned({ ...wrkLoad, durationS: WARM_UP_S }, o.workDir);
+    await runWrk({ ...wrkLoad, durationS: WARM_UP_S }, o.workDir);
     const viaEnvoy = await withCpuMs([echo.proc.pid, envoy.proc.pid], async () =>
-      wrkLoadResult(await runWrkPinned({ ...wrkLoad, durationS: o.durationS }, o.workDir), o.connections));
+      wrkToLoadResult(await runWrk({ ...wrkLoad, durationS: o.durationS }, o.workDir), o.connections));
     return { direct, viaEnvoy };
   } finally {
     for (const p of started.reverse()) await p.stop();
