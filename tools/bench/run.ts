@@ -1,12 +1,13 @@
 // `npm run bench [-- --long] [--cpu one-core|both-cores] [--connections N] [--out file.json]
-//                [--duration S] [--warmup S] [--products N] [--orders N] [--scale-out]
+//                [--duration S] [--warmup S] [--products N] [--stocked N] [--orders N] [--scale-out]
 //                [--cold-start | --no-cold-start] [--only key,key]`
 //
 // The benchmark suite (issue 9). Short mode (default, under 5 minutes): one-core CPU
 // mode, ~10 s per scenario. Long mode: both CPU modes, longer runs, and scale-out
 // (catalog as 2 processes behind Envoy vs 1). Each CPU mode gets its own isolated stack
 // (loopback, temp folder), a seeded catalog (products with variants, categories, brands,
-// stock: 10,000 in long mode, 1,000 in short), the measured ceilings, then every scenario warmed up and
+// stock: 10,000 products in both modes; stock for every SKU in long mode, for 3,000 spread
+// over the catalog in short), the measured ceilings, then every scenario warmed up and
 // measured: requests/s, p50/p95/p99, errors, CPU seconds per request and peak RSS of
 // each server process, and the ratio to the matching ceiling. Also the cold start of
 // `npm start` (long mode or --cold-start). Writes JSON and Markdown
@@ -33,6 +34,7 @@ const { values: opts } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     products: { type: 'string' },
+    stocked: { type: 'string' },
     orders: { type: 'string' },
     'scale-out': { type: 'boolean', default: false },
     'cold-start': { type: 'boolean' },
@@ -51,7 +53,9 @@ const WARMUP_S = Number(opts.warmup ?? (LONG ? 10 : 2));
 const CEILING_S = LONG ? 20 : 5;
 // 10,000 in long mode. Short mode seeds fewer so the whole run stays under 5 minutes on a
 // busy 2-core machine, where the import manages ~25-100 products/s; --products overrides.
-const PRODUCTS = Number(opts.products ?? (LONG ? 10_000 : 1_000));
+const PRODUCTS = Number(opts.products ?? 10_000);
+// Short mode books stock for a spread of SKUs only (see seedCatalog); long mode for every one.
+const STOCKED = opts.stocked !== undefined ? Number(opts.stocked) : LONG ? Infinity : 3_000;
 // Enough to fill the 20-item order history page; placed one after another (a customer has one cart).
 const ORDERS = Number(opts.orders ?? (LONG ? 30 : 20));
 // The cold start of npm start costs ~40 s on a busy machine: long mode, or --cold-start.
@@ -73,7 +77,7 @@ interface ModeRun {
   mode: CpuMode;
   envoyConcurrency: number;
   pinned: { servers: string; load: string } | null;
-  seed: SeededCatalog['timingsMs'] & { products: number; skus: number; customerOrders: number; payment: string };
+  seed: SeededCatalog['timingsMs'] & { products: number; skus: number; stockedSkus: number; customerOrders: number; payment: string };
   ceilings: Ceilings | null;
   servicesRss: { idleFreshBytes: number; idleSeededBytes: number; peakUnderLoadBytes: number };
   scenarios: ScenarioResult[];
@@ -92,6 +96,7 @@ async function waitForSearchIndex(stack: Stack, count: number): Promise<number> 
 /** Warm-up (thrown away), then the measured run with every server's CPU and RSS sampled. */
 async function measure(s: Scenario, mode: CpuMode, servers: ServerProcess[], ceilings: Ceilings | null): Promise<ScenarioResult> {
   log(`  ${s.name}: warm-up ${WARMUP_S} s, then ${DURATION_S} s`);
+  await s.prepare?.();
   await s.run(WARMUP_S).catch((err: Error) => log(`    warm-up failed: ${err.message.slice(0, 300)}`));
   const usage = startUsage(servers);
   const run = await s.run(DURATION_S);
@@ -116,7 +121,7 @@ async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set
     const idle = rssNow(servers);
     log(`seeding ${PRODUCTS} products with variants, categories, brands and stock`);
     const seedStarted = performance.now();
-    const seeded = await seedCatalog(stack.edgeUrl, PRODUCTS, log);
+    const seeded = await seedCatalog(stack.edgeUrl, PRODUCTS, log, STOCKED);
     const indexMs = await waitForSearchIndex(stack, PRODUCTS);
     log(`  search held every product ${indexMs} ms after the import`);
     const data = await prepareScenarioData(stack, seeded, CONNECTIONS, replicas ? 1 : ORDERS, log);
@@ -137,7 +142,7 @@ async function runMode(mode: CpuMode, replicas?: { catalog: number }, only?: Set
     failed = false;
     return {
       mode, envoyConcurrency, pinned: mode === 'one-core' ? { servers: SERVER_CPUS, load: LOAD_CPUS } : null,
-      seed: { ...seeded.timingsMs, products: seeded.products.length, skus: seeded.skus.length, customerOrders: data.customerOrders, payment: data.payment.provider },
+      seed: { ...seeded.timingsMs, products: seeded.products.length, skus: seeded.skuCount, stockedSkus: seeded.skus.length, customerOrders: data.customerOrders, payment: data.payment.provider },
       ceilings, servicesRss: { idleFreshBytes: idle['services'] ?? 0, idleSeededBytes: idleSeeded['services'] ?? 0, peakUnderLoadBytes: peak }, scenarios: results,
     };
   } finally {
@@ -203,7 +208,7 @@ md.push(scenarioTable(all), '', resourceTable(all), '');
 const facts: [string, string][] = [];
 facts.push(['cold start of npm start to first 200', coldStart ? `${coldStart.firstRequestMs} ms` : 'not measured (--cold-start or --long)']);
 for (const r of runs) {
-  facts.push([`seed (${r.mode})`, `${r.seed.products} products / ${r.seed.skus} SKUs: import ${(r.seed.catalog / 1000).toFixed(1)} s, stock ${(r.seed.stock / 1000).toFixed(1)} s, total ${(r.seed.total / 1000).toFixed(1)} s; ${r.seed.customerOrders} customer orders, payment ${r.seed.payment}`]);
+  facts.push([`seed (${r.mode})`, `${r.seed.products} products / ${r.seed.skus} SKUs (${r.seed.stockedSkus} stocked): import ${(r.seed.catalog / 1000).toFixed(1)} s, stock ${(r.seed.stock / 1000).toFixed(1)} s, total ${(r.seed.total / 1000).toFixed(1)} s; ${r.seed.customerOrders} customer orders, payment ${r.seed.payment}`]);
   facts.push([`services process RSS (${r.mode})`, `idle ${mib(r.servicesRss.idleFreshBytes)} just started, ${mib(r.servicesRss.idleSeededBytes)} seeded (before the scenarios), peak under load ${mib(r.servicesRss.peakUnderLoadBytes)}`]);
   for (const name of CEILING_KEYS) {
     const c = r.ceilings?.[name];
