@@ -29,7 +29,12 @@ const manage = requires('inventory.manage');
 const reservations = requires('inventory.reservations.write');
 
 /** The use cases over one database, as the service and the crash test build them. */
-export function inventoryUseCases(m: InventoryModels, leaseMs: number, onWrite: () => void = () => undefined) {
+/**
+ * `onWrite` wakes the relay and the maintenance loop after a write; `onProjected` wakes
+ * only the relay, after a maintenance pass wrote events (waking the loop from its own
+ * pass would keep it running back to back under load).
+ */
+export function inventoryUseCases(m: InventoryModels, leaseMs: number, onWrite: () => void = () => undefined, onProjected: () => void = onWrite) {
   const store = new StockStore(m);
   const warehouses = new Warehouses(m, onWrite);
   const suppliers = new Suppliers(m, onWrite);
@@ -41,9 +46,9 @@ export function inventoryUseCases(m: InventoryModels, leaseMs: number, onWrite: 
     purchaseOrders,
     stock: new Stock(m, store, warehouses, onWrite),
     transfers: new Transfers(m, store, warehouses, leaseMs, onWrite),
-    reservations: new Reservations(m, store, { leaseMs }, onWrite),
+    reservations: new Reservations(m, warehouses, { leaseMs }, onWrite),
     subscriptions: new Subscriptions(m),
-    projector: new AvailabilityProjector(m, purchaseOrders, onWrite),
+    projector: new AvailabilityProjector(m, purchaseOrders, warehouses, onProjected),
   };
 }
 
@@ -99,7 +104,7 @@ export const inventoryService = defineService({
       relay.kick();
       maintenance?.kick();
     };
-    const u = inventoryUseCases(m, own.inventoryLeaseMs, onWrite);
+    const u = inventoryUseCases(m, own.inventoryLeaseMs, onWrite, () => relay.kick());
     const running = startMaintenance({ ...u, logger, intervalMs: own.inventorySweepIntervalMs, leaseMs: own.inventoryLeaseMs });
     maintenance = running;
     return {
