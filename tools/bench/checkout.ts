@@ -21,6 +21,8 @@ const { values: opts } = parseArgs({
     shoppers: { type: 'string', default: '20' },
     duration: { type: 'string', default: '30' },
     products: { type: 'string', default: '50' },
+    // Checkouts alone: carts are filled between rounds, and only the rounds of checkouts are timed and their CPU counted.
+    'checkout-only': { type: 'boolean', default: false },
   },
 });
 const SHOPPERS = Number(opts.shoppers);
@@ -127,6 +129,47 @@ async function shop(stack: Stack, skus: string[], methodId: string, until: numbe
   }
 }
 
+/** A cart ready to check out: one line, email, address and shipping method. */
+async function readyCart(stack: Stack, skus: string[], methodId: string): Promise<{ id: string; headers: Record<string, string> }> {
+  const cart = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+  const headers = { 'x-cart-token': cart.cartToken as string };
+  await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
+  await call(stack, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
+  return { id: cart.id, headers };
+}
+
+/**
+ * Checkout alone, in rounds: SHOPPERS carts are made ready (not counted), then all of
+ * them check out at once; latency and each process's CPU are taken over the checkout
+ * rounds only, so the CPU per checkout is the checkout's (plus background loops).
+ */
+async function checkoutRounds(stack: Stack, skus: string[], methodId: string, until: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let busyMs = 0;
+  const cpu: Record<string, number> = {};
+  while (Date.now() < until) {
+    const carts = await Promise.all(Array.from({ length: SHOPPERS }, () => readyCart(stack, skus, methodId)));
+    const before = cpuSnapshot(stack);
+    const roundStarted = performance.now();
+    await Promise.all(carts.map(async (cart) => {
+      const started = performance.now();
+      try {
+        const order = await call(stack, 'POST', `/v1/carts/${cart.id}:checkout`, { headers: cart.headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
+        if (order.status !== 'ORDER_STATUS_CONFIRMED') throw new Error(order.status);
+        latencies.push(performance.now() - started);
+      } catch {
+        errors++;
+      }
+    }));
+    busyMs += performance.now() - roundStarted;
+    const after = cpuSnapshot(stack);
+    for (const name of Object.keys(after)) cpu[name] = (cpu[name] ?? 0) + after[name]! - (before[name] ?? 0);
+  }
+  const perCheckoutMs = Object.fromEntries(Object.entries(cpu).map(([name, s]) => [name, Math.round((s / Math.max(1, latencies.length)) * 1e5) / 100]));
+  return { summary: summary('checkout alone (rounds of concurrent checkouts of ready carts)', latencies, errors, busyMs), cpuPerCheckoutMs: perCheckoutMs };
+}
+
 /** Add-to-cart alone: each shopper keeps adding single units to one cart (a new cart when it is full). */
 async function addOnly(stack: Stack, skus: string[], until: number, timings: { add: number[]; errors: number }): Promise<void> {
   let cart: { id: string; headers: Record<string, string>; adds: number } | null = null;
@@ -150,6 +193,19 @@ async function addOnly(stack: Stack, skus: string[], until: number, timings: { a
 await runOnBenchStack('checkout', async (stack, workDir) => {
     log(`seeding ${PRODUCTS} stocked products, a shipping zone and a tax rule`);
     const { skus, methodId } = await seed(stack);
+    if (opts['checkout-only']) {
+      log('warming up for 5 s');
+      await checkoutRounds(stack, skus, methodId, Date.now() + 5_000);
+      log(`checkout alone: rounds of ${SHOPPERS} concurrent checkouts for ${DURATION_MS / 1000} s`);
+      const rounds = await checkoutRounds(stack, skus, methodId, Date.now() + DURATION_MS);
+      const result = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) }, shoppers: SHOPPERS, checkoutAlone: rounds.summary, cpuPerCheckoutMs: rounds.cpuPerCheckoutMs };
+      mkdirSync(dirname(opts.out!), { recursive: true });
+      writeFileSync(opts.out!, JSON.stringify(result, null, 2));
+      const s = rounds.summary;
+      log(`\n| scenario | per second (while checking out) | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n| ${s.name} | ${s.perSecond} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.errors} |`);
+      log(`\nCPU ms per checkout by process: ${Object.entries(rounds.cpuPerCheckoutMs).map(([n, ms]) => `${n} ${ms}`).join(', ')}; load average ${result.machine.loadavg.join(' ')}`);
+      return;
+    }
     const timings = { add: [] as number[], checkout: [] as number[], errors: { add: 0, checkout: 0 } };
     log('warming up for 5 s');
     await Promise.all(Array.from({ length: SHOPPERS }, () => shop(stack, skus, methodId, Date.now() + 5_000, { add: [], checkout: [], errors: { add: 0, checkout: 0 } })));

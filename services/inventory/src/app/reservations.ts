@@ -252,18 +252,23 @@ export class Reservations {
 
   /** Turns held stock into a sale: on_hand and reserved both drop, with a SALE ledger entry per warehouse. */
   async commit(id: string, actor: string): Promise<Reservation> {
+    if (!CLIENT_KEY.test(id)) throw notFound(id);
+    // The usual case in one command: an active, unexpired reservation is claimed and read together.
+    const now = new Date();
+    const claimed = await this.m.reservations
+      .findOneAndUpdate({ _id: id, state: 'active', expiresAt: { $gt: now } }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: now } }, { returnDocument: 'after', projection: { outbox: 0 } })
+      .lean<ReservationDoc>();
+    if (claimed) return this.finishCommit(claimed, actor);
     const doc = await this.load(id);
     if (doc.state === 'committed') return toReservation(doc);
-    if (doc.state === 'active') {
-      if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
-        throw new DomainError('failed_precondition', 'RESERVATION_EXPIRED', `reservation ${id} expired at ${doc.expiresAt.toISOString()}`, { reservation_id: id });
-      }
-      const claimed = await this.m.reservations.updateOne({ _id: id, state: 'active' }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: new Date() } });
-      if (claimed.modifiedCount !== 1) return this.commit(id, actor);
-    } else if (doc.state !== 'committing') {
-      throw this.notActive(doc, 'committed');
+    if (doc.state === 'committing') return this.finishCommit(doc, actor);
+    if (doc.state !== 'active') throw this.notActive(doc, 'committed');
+    if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
+      throw new DomainError('failed_precondition', 'RESERVATION_EXPIRED', `reservation ${id} expired at ${doc.expiresAt.toISOString()}`, { reservation_id: id });
     }
-    // The claim changed only state and lease: the holds to commit are the ones just read.
+    // Active after all (it became so between the two commands, or never expires): claim it as read.
+    const again = await this.m.reservations.updateOne({ _id: id, state: 'active' }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: new Date() } });
+    if (again.modifiedCount !== 1) return this.commit(id, actor);
     return this.finishCommit(doc, actor);
   }
 
