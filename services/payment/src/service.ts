@@ -64,13 +64,18 @@ export const paymentService = defineService({
     logger.info('payment providers enabled', { providers: [...providers.keys()].join(','), capture: settings.paymentCapture });
     const payments = paymentModel(db);
     const rates = exchangeRateModel(db);
-    const relay = startOutboxRelay({ js: nats.js, models: [payments, rates], logger });
+    // Payments change with every checkout; rates rarely, and each change kicks their relay, whose poll is only the safety net.
+    const relay = startOutboxRelay({ js: nats.js, models: [payments], logger });
+    const ratesRelay = startOutboxRelay({ js: nats.js, models: [rates], logger, intervalMs: 2_000 });
     const idempotency = new IdempotencyStore(db);
     const app = new Payments(payments, providers, idempotency, { capture: settings.paymentCapture, operationLeaseMs: settings.paymentOperationLeaseSeconds * 1000 }, () => relay.kick());
     const webhooks = new Webhooks(payments, providers, logger, () => relay.kick());
     return {
-      handlers: paymentHandlers(app, new PaymentQueries(payments), webhooks, new ExchangeRates(rates, settings.fxMaxAgeSeconds * 1000, () => relay.kick())),
-      stop: () => relay.stop(),
+      handlers: paymentHandlers(app, new PaymentQueries(payments), webhooks, new ExchangeRates(rates, settings.fxMaxAgeSeconds * 1000, () => ratesRelay.kick())),
+      stop: async () => {
+        await relay.stop();
+        await ratesRelay.stop();
+      },
     };
   },
 });

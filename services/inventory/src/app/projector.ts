@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../../../platform/src/mongo.js';
 import { skuTotals } from '../domain/allocation.js';
 import type { InventoryModels, SkuAvailabilityDoc, StockLevelDoc } from '../infra/models.js';
 import type { PurchaseOrders } from './purchase-orders.js';
+import type { Warehouses } from './warehouses.js';
 
 export const PROJECTOR_SUBJECTS = {
   availability: 'shop.inventory.availability_changed',
@@ -28,6 +29,7 @@ export class AvailabilityProjector {
   constructor(
     private readonly m: InventoryModels,
     private readonly purchaseOrders: PurchaseOrders,
+    private readonly warehouses: Warehouses,
     private readonly onWrite: () => void = () => undefined,
   ) {}
 
@@ -43,16 +45,16 @@ export class AvailabilityProjector {
     if (skus.length > 0) {
       const [levels, active, published] = await Promise.all([
         this.m.levels.find({ sku: { $in: skus } }, { outbox: 0, ops: 0, holds: 0, ledgerPending: 0 }).lean<StockLevelDoc[]>(),
-        this.m.warehouses.find({ active: true }, { _id: 1 }).lean(),
+        this.warehouses.activeIds(),
         this.m.skuAvailability.find({ _id: { $in: skus } }, { outbox: 0 }).lean<SkuAvailabilityDoc[]>(),
       ]);
-      const activeIds = new Set(active.map((w) => String(w._id)));
+      const activeIds = new Set(active);
       const last = new Map(published.map((p) => [p._id, p]));
       for (const sku of skus) {
         const ofSku = levels.filter((l) => l.sku === sku);
         const totals = skuTotals(ofSku.filter((l) => activeIds.has(l.warehouseId)));
         const current = last.get(sku);
-        if (!current || current.available !== totals.available || current.inStock !== totals.inStock) await this.publishTotals(sku, totals.available, totals.inStock);
+        if (!current || current.available !== totals.available || current.inStock !== totals.inStock) await this.publishTotals(sku, totals.available, totals.inStock, current ?? null);
       }
       for (const level of levels) await this.checkLow(level);
       // Only at the version read: a level changed since stays dirty for the next pass.
@@ -64,9 +66,10 @@ export class AvailabilityProjector {
     return skus.length;
   }
 
-  private async publishTotals(sku: string, available: number, inStock: boolean): Promise<void> {
+  /** `read` is the SKU's document as this pass read it: the first attempt is conditioned on it, later ones read again. */
+  private async publishTotals(sku: string, available: number, inStock: boolean, read: SkuAvailabilityDoc | null): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.m.skuAvailability.findById(sku, { outbox: 0 }).lean<SkuAvailabilityDoc>();
+      const current = attempt === 0 ? read : await this.m.skuAvailability.findById(sku, { outbox: 0 }).lean<SkuAvailabilityDoc>();
       if (current && current.available === available && current.inStock === inStock) return;
       const now = new Date();
       const event = outboxEntry(PROJECTOR_SUBJECTS.availability, 'shop.inventory.v1.AvailabilityChanged', AvailabilityChanged.encode({ sku, available, inStock, occurredAt: now }).finish());

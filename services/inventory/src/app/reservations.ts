@@ -8,7 +8,7 @@ import { planAllocation, reservable } from '../domain/allocation.js';
 import { CLIENT_KEY, checkLines } from '../domain/lines.js';
 import { levelId, type InventoryModels, type ReservationDoc, type ReservationStep, type StockLevelDoc } from '../infra/models.js';
 import { toReservation } from './messages.js';
-import type { StockStore } from './stock-store.js';
+import type { Warehouses } from './warehouses.js';
 
 export const RESERVATION_SUBJECTS = { released: 'shop.inventory.reservation_released', committed: 'shop.inventory.reservation_committed' } as const;
 
@@ -60,7 +60,7 @@ function requestHash(lines: readonly StockLine[], expiresIn: number): string {
 export class Reservations {
   constructor(
     private readonly m: InventoryModels,
-    private readonly stock: StockStore,
+    private readonly warehouses: Warehouses,
     private readonly settings: ReservationSettings,
     private readonly onWrite: () => void = () => undefined,
     private readonly probe: ReservationProbe = () => undefined,
@@ -105,7 +105,8 @@ export class Reservations {
       outbox: [],
     };
     try {
-      await this.m.reservations.create(doc);
+      // The driver's insert: the document is complete, so there is nothing for mongoose to default, cast or hydrate.
+      await this.m.reservations.collection.insertOne(doc as unknown as Record<string, unknown>);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return this.again(reservationId, hash, levels);
@@ -203,13 +204,11 @@ export class Reservations {
       }
     }
     const expiresAt = new Date(Date.now() + doc.expiresInSeconds * 1000);
-    const active = await this.m.reservations
-      .findOneAndUpdate(stillOwned, { $set: { state: 'active', allocations: held, expiresAt, updatedAt: new Date() } }, { returnDocument: 'after', projection: { outbox: 0 } })
-      .lean<ReservationDoc>();
+    const activated = await this.m.reservations.updateOne(stillOwned, { $set: { state: 'active', allocations: held, expiresAt, updatedAt: new Date() } });
     // No onWrite here: a reserve writes no event, and the maintenance loop's next tick
     // projects its availability change; kicking it on every reservation halves throughput.
-    if (!active) throw inProgress(doc._id);
-    return toReservation(active);
+    if (activated.modifiedCount !== 1) throw inProgress(doc._id);
+    return toReservation({ ...doc, state: 'active', allocations: held, expiresAt });
   }
 
   /** Gives back the holds of `steps` that exist; safe to repeat (a missing hold is skipped). */
@@ -222,19 +221,9 @@ export class Reservations {
     }
   }
 
-  private priorityCache: { at: number; ids: Promise<string[]> } | null = null;
-
-  /**
-   * Active warehouses' ids in reservation order (priority, then id), cached for a
-   * second: warehouses change rarely and this saves a query on every reservation. A
-   * warehouse deactivated within that second may still take a reservation.
-   */
+  /** Active warehouses in reservation order (cached for a second: a warehouse deactivated within it may still take a reservation). */
   private warehousePriority(): Promise<string[]> {
-    if (this.priorityCache && Date.now() - this.priorityCache.at < 1_000) return this.priorityCache.ids;
-    const ids = this.m.warehouses.find({ active: true }, { _id: 1 }).sort({ priority: 1, _id: 1 }).lean().then((list) => list.map((w) => String(w._id)));
-    this.priorityCache = { at: Date.now(), ids };
-    ids.catch(() => (this.priorityCache = null));
-    return ids;
+    return this.warehouses.activeIds();
   }
 
   private async levelsOf(skus: string[], priority: string[]): Promise<Map<string, LevelView[]>> {
@@ -263,50 +252,55 @@ export class Reservations {
 
   /** Turns held stock into a sale: on_hand and reserved both drop, with a SALE ledger entry per warehouse. */
   async commit(id: string, actor: string): Promise<Reservation> {
+    if (!CLIENT_KEY.test(id)) throw notFound(id);
+    // The usual case in one command: an active, unexpired reservation is claimed and read together.
+    const now = new Date();
+    const claimed = await this.m.reservations
+      .findOneAndUpdate({ _id: id, state: 'active', expiresAt: { $gt: now } }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: now } }, { returnDocument: 'after', projection: { outbox: 0 } })
+      .lean<ReservationDoc>();
+    if (claimed) return this.finishCommit(claimed, actor);
     const doc = await this.load(id);
     if (doc.state === 'committed') return toReservation(doc);
-    if (doc.state === 'active') {
-      if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
-        throw new DomainError('failed_precondition', 'RESERVATION_EXPIRED', `reservation ${id} expired at ${doc.expiresAt.toISOString()}`, { reservation_id: id });
-      }
-      const claimed = await this.m.reservations.updateOne({ _id: id, state: 'active' }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: new Date() } });
-      if (claimed.modifiedCount !== 1) return this.commit(id, actor);
-    } else if (doc.state !== 'committing') {
-      throw this.notActive(doc, 'committed');
+    if (doc.state === 'committing') return this.finishCommit(doc, actor);
+    if (doc.state !== 'active') throw this.notActive(doc, 'committed');
+    if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
+      throw new DomainError('failed_precondition', 'RESERVATION_EXPIRED', `reservation ${id} expired at ${doc.expiresAt.toISOString()}`, { reservation_id: id });
     }
-    return this.finishCommit(id, actor);
+    // Active after all (it became so between the two commands, or never expires): claim it as read.
+    const again = await this.m.reservations.updateOne({ _id: id, state: 'active' }, { $set: { state: 'committing', leaseUntil: this.leaseEnd(), updatedAt: new Date() } });
+    if (again.modifiedCount !== 1) return this.commit(id, actor);
+    return this.finishCommit(doc, actor);
   }
 
-  private async finishCommit(id: string, actor: string): Promise<Reservation> {
-    const doc = await this.load(id);
+  /**
+   * Commits the holds of a reservation in `committing`, then closes it. It wakes neither
+   * background loop: a commit leaves available as it was (on_hand and reserved drop
+   * together), so there is nothing to project; its sale entries wait in their levels
+   * for the next maintenance pass (ledger reads copy them first) and its event for the
+   * relay's next poll.
+   */
+  private async finishCommit(doc: ReservationDoc, actor: string): Promise<Reservation> {
+    const id = doc._id;
     for (const [i, s] of doc.allocations.entries()) {
       // The hold is the proof the step is not yet committed: with it gone, nothing happens twice.
-      const level = await this.m.levels
-        .findOneAndUpdate(
-          { _id: levelId(s.sku, s.warehouseId), 'holds.key': s.key },
-          {
-            $inc: { onHand: -s.qty, reserved: -s.qty, version: 1 },
-            $pull: { holds: { key: s.key } },
-            $push: { ledgerPending: { _id: `${s.key}:sale`, sku: s.sku, warehouseId: s.warehouseId, delta: -s.qty, type: 'sale', reason: '', note: '', actor, referenceId: id, createdAt: new Date() } },
-            $set: { dirty: true, updatedAt: new Date() },
-          },
-          { returnDocument: 'after', projection: { ledgerPending: 1 } },
-        )
-        .lean<StockLevelDoc>();
-      if (level) await this.stock.flushLedger(level);
+      await this.m.levels.updateOne(
+        { _id: levelId(s.sku, s.warehouseId), 'holds.key': s.key },
+        {
+          $inc: { onHand: -s.qty, reserved: -s.qty, version: 1 },
+          $pull: { holds: { key: s.key } },
+          $push: { ledgerPending: { _id: `${s.key}:sale`, sku: s.sku, warehouseId: s.warehouseId, delta: -s.qty, type: 'sale', reason: '', note: '', actor, referenceId: id, createdAt: new Date() } },
+          $set: { dirty: true, updatedAt: new Date() },
+        },
+      );
       this.probe('committed', i);
     }
     const now = new Date();
-    const committed = { ...doc, state: 'committed' as const };
-    const done = await this.m.reservations
-      .findOneAndUpdate(
-        { _id: id, state: 'committing' },
-        { $set: { state: 'committed', updatedAt: now }, $push: { outbox: outboxEntry(RESERVATION_SUBJECTS.committed, 'shop.inventory.v1.ReservationCommitted', ReservationCommitted.encode({ reservation: toReservation(committed), occurredAt: now }).finish()) } },
-        { returnDocument: 'after', projection: { outbox: 0 } },
-      )
-      .lean<ReservationDoc>();
-    this.onWrite();
-    return toReservation(done ?? (await this.load(id)));
+    const committed = { ...doc, state: 'committed' as const, updatedAt: now };
+    const done = await this.m.reservations.updateOne(
+      { _id: id, state: 'committing' },
+      { $set: { state: 'committed', updatedAt: now }, $push: { outbox: outboxEntry(RESERVATION_SUBJECTS.committed, 'shop.inventory.v1.ReservationCommitted', ReservationCommitted.encode({ reservation: toReservation(committed), occurredAt: now }).finish()) } },
+    );
+    return toReservation(done.modifiedCount === 1 ? committed : await this.load(id));
   }
 
   /** Gives the held stock back; `reason` is requested (the caller) or expired (the sweeper). */
@@ -324,11 +318,12 @@ export class Reservations {
     } else if (doc.state !== 'releasing') {
       throw this.notActive(doc, 'released');
     }
-    return this.finishRelease(id);
+    // The claim changed only state, reason and lease: the holds to give back are the ones just read.
+    return this.finishRelease({ ...doc, releaseReason: doc.state === 'active' ? reason : doc.releaseReason });
   }
 
-  private async finishRelease(id: string): Promise<Reservation> {
-    const doc = await this.load(id);
+  private async finishRelease(doc: ReservationDoc): Promise<Reservation> {
+    const id = doc._id;
     await this.undo(id, doc.allocations);
     const now = new Date();
     const released = toReservation({ ...doc, state: 'released' });
@@ -391,8 +386,8 @@ export class Reservations {
     const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
     const claimed = await this.m.reservations.updateOne({ _id: doc._id, state: doc.state, leaseUntil: doc.leaseUntil }, { $set: { leaseUntil } });
     if (claimed.modifiedCount !== 1) return;
-    if (doc.state === 'committing') await this.finishCommit(doc._id, 'system');
-    else if (doc.state === 'releasing') await this.finishRelease(doc._id);
+    if (doc.state === 'committing') await this.finishCommit(doc, 'system');
+    else if (doc.state === 'releasing') await this.finishRelease(doc);
     else {
       await this.undo(doc._id, doc.steps);
       await this.m.reservations.updateOne({ _id: doc._id, state: 'pending', leaseUntil }, { $set: { state: 'aborted', updatedAt: new Date() } });

@@ -101,18 +101,31 @@ export class StockStore {
   /** Copies a level's pending ledger entries into the ledger and pulls them; safe to repeat. */
   async flushLedger(level: Pick<StockLevelDoc, '_id' | 'ledgerPending'>): Promise<void> {
     if (level.ledgerPending.length === 0) return;
-    try {
-      await this.m.ledger.insertMany(level.ledgerPending, { ordered: false });
-    } catch (err) {
-      // Already copied by an earlier flush that crashed before its $pull.
-      if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown[] }).writeErrors) throw err;
-    }
+    await this.copyToLedger(level.ledgerPending);
     await this.m.levels.updateOne({ _id: level._id }, { $pull: { ledgerPending: { _id: { $in: level.ledgerPending.map((e) => e._id) } } } });
   }
 
-  /** Flushes every level with pending entries (after a crash, and before ledger reads). */
+  /**
+   * Flushes every level with pending entries (each maintenance pass, after a crash, and
+   * before ledger reads): one insert for all their entries and one bulk $pull, however
+   * many levels (commits leave their sale entries for this).
+   */
   async flushAllLedgers(): Promise<void> {
     const pending = await this.m.levels.find({ 'ledgerPending.0': { $exists: true } }, { ledgerPending: 1 }).limit(500).lean<StockLevelDoc[]>();
-    for (const level of pending) await this.flushLedger(level);
+    if (pending.length === 0) return;
+    await this.copyToLedger(pending.flatMap((l) => l.ledgerPending));
+    await this.m.levels.bulkWrite(
+      pending.map((l) => ({ updateOne: { filter: { _id: l._id }, update: { $pull: { ledgerPending: { _id: { $in: l.ledgerPending.map((e) => e._id) } } } } } })),
+      { ordered: false },
+    );
+  }
+
+  /** Inserts ledger entries by id; ones an earlier flush copied before it crashed are skipped. */
+  private async copyToLedger(entries: LedgerEntryDoc[]): Promise<void> {
+    try {
+      await this.m.ledger.insertMany(entries, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown[] }).writeErrors) throw err;
+    }
   }
 }

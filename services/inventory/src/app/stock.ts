@@ -158,9 +158,9 @@ export class Stock {
     v.throwIfAny();
     const [levels, active] = await Promise.all([
       this.m.levels.find({ sku: { $in: [...new Set(skus)] } }, { sku: 1, warehouseId: 1, available: 1, backorderLimit: 1, backorderMode: 1, expectedDate: 1 }).lean<StockLevelDoc[]>(),
-      this.m.warehouses.find({ active: true }, { _id: 1 }).lean(),
+      this.warehouses.activeIds(),
     ]);
-    const activeIds = new Set(active.map((w) => String(w._id)));
+    const activeIds = new Set(active);
     const bySku = new Map<string, StockLevelDoc[]>();
     for (const l of levels) if (activeIds.has(l.warehouseId)) bySku.set(l.sku, [...(bySku.get(l.sku) ?? []), l]);
     return {

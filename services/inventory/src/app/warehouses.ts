@@ -28,6 +28,25 @@ const addressOf = (w: Warehouse) => ({ line1: w.address?.line1 ?? '', line2: w.a
 export class Warehouses {
   constructor(private readonly m: InventoryModels, private readonly onWrite: () => void = () => undefined) {}
 
+  private activeCache: { at: number; ids: Promise<string[]> } | null = null;
+
+  /**
+   * Active warehouses' ids in reservation order (priority, then id). Reservations,
+   * availability reads and the projector ask on every call, so the answer is kept for
+   * a second and dropped at once when this process changes a warehouse; a change made
+   * by another replica is seen within that second.
+   */
+  activeIds(): Promise<string[]> {
+    if (this.activeCache && Date.now() - this.activeCache.at < 1_000) return this.activeCache.ids;
+    const ids = this.m.warehouses.find({ active: true }, { _id: 1 }).sort({ priority: 1, _id: 1 }).lean().then((list) => list.map((w) => String(w._id)));
+    const entry = { at: Date.now(), ids };
+    this.activeCache = entry;
+    ids.catch(() => {
+      if (this.activeCache === entry) this.activeCache = null;
+    });
+    return ids;
+  }
+
   async create(w: Warehouse | undefined, origin: AuditContext): Promise<Warehouse> {
     const v = new Violations();
     if (!w) throw invalidArgument([{ field: 'warehouse', description: 'is required' }]);
@@ -44,6 +63,8 @@ export class Warehouses {
     } catch (err) {
       if (isDuplicateKey(err)) throw codeTaken(code);
       throw err;
+    } finally {
+      this.activeCache = null;
     }
     this.onWrite();
     return toWarehouse({ ...doc, outbox: [] });
@@ -101,6 +122,7 @@ export class Warehouses {
           { $set: { ...next, revision: current.revision + 1, updatedAt: now }, $push: { outbox: auditOutboxEntry(origin, 'warehouse.updated', { type: 'warehouse', id: w.id }, { changed_fields: masked.join(',') }) } },
         );
         if (res.modifiedCount !== 1) return LOST_RACE;
+        this.activeCache = null;
         // Totals count active warehouses only: their SKUs' availability is projected again.
         if (next.active !== current.active) await this.m.levels.updateMany({ warehouseId: w.id }, { $set: { dirty: true }, $inc: { version: 1 } });
         this.onWrite();

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Types, type Model } from 'mongoose';
+import { Types, type Model, type mongo } from 'mongoose';
 import type { Cart } from '../../../../gen/shop/cart/v1/cart_service.js';
 import { DomainError, Violations, toDomainError } from '../../../platform/src/errors.js';
 import { isDuplicateKey } from '../../../platform/src/mongo.js';
@@ -68,6 +68,11 @@ function checkoutFailure(order: OrderDoc): DomainError {
 export class CheckoutSaga {
   constructor(private readonly deps: CheckoutDeps) {}
 
+  /** The driver's collection behind the model, for the saga's hot writes. */
+  private get collection(): mongo.Collection<OrderDoc> {
+    return this.deps.orders.collection as unknown as mongo.Collection<OrderDoc>;
+  }
+
   async checkout(input: CheckoutRequest, proof: CartProof): Promise<OrderDoc> {
     validateRequest(input);
     const checkoutKey = sha256(`${input.cartId}\n${input.idempotencyKey}`);
@@ -85,15 +90,14 @@ export class CheckoutSaga {
 
   /** Continues a checkout from its recorded step (recovery sweeper, payment events). */
   async resume(orderId: string): Promise<OrderDoc> {
-    const order = await this.deps.orders.findById(orderId).lean<OrderDoc>();
-    if (!order) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `order ${orderId} not found`, { order_id: orderId });
-    return this.drive(order, null);
+    return this.drive(await this.reload(orderId), null);
   }
 
-  /** The payment provider settled a payment the customer had to act on (webhook). */
+  /** The payment provider settled a payment the customer had to act on (webhook); null when the order is not waiting for one. */
   async paymentSettled(orderId: string, outcome: { authorised: boolean; paymentId: string; reason: string }): Promise<OrderDoc | null> {
-    const order = await this.deps.orders.findById(orderId).lean<OrderDoc>();
-    if (!order || order.step !== 'awaiting_payment') return order;
+    // Every checkout's own authorisation arrives here too: only an order waiting for the customer is read whole.
+    const order = await this.deps.orders.findOne({ _id: orderId, step: 'awaiting_payment' }, { outbox: 0 }).lean<OrderDoc>();
+    if (!order) return null;
     if (outcome.authorised) {
       const next = await this.advance(order, 'authorised', { status: 'awaiting_payment', set: { 'payment.paymentId': outcome.paymentId }, timeline: entry('awaiting_payment', 'payment_authorised', 'confirmed by the payment provider') });
       return next ? this.drive(next, null) : this.resume(orderId);
@@ -104,13 +108,17 @@ export class CheckoutSaga {
   private async claim(input: CheckoutRequest, checkoutKey: string, requestHash: string, proof: CartProof): Promise<{ fresh: boolean; order: OrderDoc }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
-      const doc: Partial<OrderDoc> = {
+      // Every field the schema would default, so the driver's insert stores what mongoose's would.
+      const doc: OrderDoc = {
         _id: new Types.ObjectId().toHexString(),
         number: newOrderNumber(),
         status: 'pending',
         ...(proof.customerId ? { customerId: proof.customerId } : {}),
         email: '',
         currencyCode: 'XXX',
+        lines: [],
+        totals: { subtotalMinor: 0, discountMinor: 0, shippingMinor: 0, taxMinor: 0, includedTaxMinor: 0, grandTotalMinor: 0 },
+        shippingMethodId: '',
         payment: { provider: input.provider, token: input.token },
         cartId: input.cartId,
         checkoutKey,
@@ -119,10 +127,14 @@ export class CheckoutSaga {
         leaseUntil: new Date(now.getTime() + this.deps.leaseMs),
         timeline: [],
         revision: 1,
+        outbox: [],
+        createdAt: now,
+        updatedAt: now,
       };
       try {
-        const created = await this.deps.orders.create(doc);
-        return { fresh: true, order: created.toObject() };
+        // The driver's insert, not Model.create: no document to hydrate, validate and turn back into an object.
+        await this.collection.insertOne(doc);
+        return { fresh: true, order: doc };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         const existing = await this.deps.orders.findOne({ checkoutKey }).lean<OrderDoc>();
@@ -318,20 +330,33 @@ export class CheckoutSaga {
   /**
    * Moves the saga from the order's recorded step to the next, in one conditional
    * update (only if nobody moved it meanwhile), renewing the lease. Null when another
-   * driver got there first.
+   * driver got there first. The update is conditioned on the revision the driver holds
+   * too, so the order after it is computed here rather than read back (the driver's
+   * update, not mongoose's: nothing to cast, nothing returned); when something beside
+   * the saga changed the order (a staff note), it is read again and the step retried.
    */
-  private async advance(order: OrderDoc, step: CheckoutStep, change: { status: OrderStatusName; set?: Record<string, unknown>; timeline: TimelineDoc; events?: OrderDoc['outbox'] }): Promise<OrderDoc | null> {
-    const updated = await this.deps.orders.findOneAndUpdate(
-      { _id: order._id, step: order.step },
-      {
-        $set: { ...change.set, step, status: change.status, leaseUntil: new Date(Date.now() + this.deps.leaseMs) },
-        $inc: { revision: 1 },
-        $push: { timeline: change.timeline, ...(change.events?.length ? { outbox: { $each: change.events } } : {}) },
-      },
-      { returnDocument: 'after', projection: { outbox: 0 } },
-    ).lean<OrderDoc>();
-    if (updated && change.events?.length) this.deps.onWrite();
-    return updated;
+  private async advance(held: OrderDoc, step: CheckoutStep, change: { status: OrderStatusName; set?: Record<string, unknown>; timeline: TimelineDoc; events?: OrderDoc['outbox'] }): Promise<OrderDoc | null> {
+    let order = held;
+    for (;;) {
+      const now = new Date();
+      const set = { ...change.set, step, status: change.status, leaseUntil: new Date(now.getTime() + this.deps.leaseMs), updatedAt: now };
+      const written = await this.collection.updateOne(
+        { _id: order._id, step: order.step, revision: order.revision },
+        {
+          $set: set,
+          $inc: { revision: 1 },
+          $push: { timeline: change.timeline, ...(change.events?.length ? { outbox: { $each: change.events } } : {}) },
+        },
+        { ignoreUndefined: true },
+      );
+      if (written.matchedCount === 1) {
+        if (change.events?.length) this.deps.onWrite();
+        return { ...withFields(order, set), revision: order.revision + 1, timeline: [...order.timeline, change.timeline] };
+      }
+      const current = await this.deps.orders.findById(order._id, { outbox: 0 }).lean<OrderDoc>();
+      if (!current || current.step !== order.step) return null;
+      order = current;
+    }
   }
 
   private async reload(id: string): Promise<OrderDoc> {
@@ -339,6 +364,18 @@ export class CheckoutSaga {
     if (!order) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `order ${id} not found`, { order_id: id });
     return order;
   }
+}
+
+/** The order with a `$set`'s fields applied (top-level or one level deep, as "payment.paymentId"); undefined values are not stored. */
+function withFields(order: OrderDoc, set: Record<string, unknown>): OrderDoc {
+  const next: Record<string, unknown> = { ...order };
+  for (const [path, value] of Object.entries(set)) {
+    if (value === undefined) continue;
+    const dot = path.indexOf('.');
+    if (dot < 0) next[path] = value;
+    else next[path.slice(0, dot)] = { ...(next[path.slice(0, dot)] as Record<string, unknown>), [path.slice(dot + 1)]: value };
+  }
+  return next as unknown as OrderDoc;
 }
 
 function validateRequest(input: CheckoutRequest): void {

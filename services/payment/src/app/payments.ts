@@ -146,7 +146,8 @@ export class Payments {
       updatedAt: now,
     };
     try {
-      await this.payments.create({ ...doc, outbox: [paymentEvent(doc, amount.amountMinor, now)] });
+      // The driver's insert: the document is complete, so there is nothing for mongoose to default, cast or hydrate.
+      await this.payments.collection.insertOne({ ...doc, outbox: [paymentEvent(doc, amount.amountMinor, now)] });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const winner = await this.payments.findOne({ authoriseKey: input.idempotencyKey }).lean<PaymentDoc>();
