@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Stack } from '../harness/stack.js';
 import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
+import { BENCH_ADDRESS as ADDRESS, call, login } from './catalog-seed.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -25,25 +26,8 @@ const { values: opts } = parseArgs({
 });
 const CLIENTS = Number(opts.clients);
 const DURATION_MS = Number(opts.duration) * 1000;
-const ADDRESS = { fullName: 'Bench Shopper', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function call<T = any>(edge: string, method: string, path: string, o: { token?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string> } = {}): Promise<T> {
-  const headers: Record<string, string> = { ...o.headers };
-  if (o.token) headers['authorization'] = `Bearer ${o.token}`;
-  let body: string | undefined;
-  if (o.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(o.form).toString();
-  } else if (o.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(o.json);
-  }
-  const res = await fetch(`${edge}${path}`, { method, headers, body });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 async function pool<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -53,7 +37,7 @@ async function pool<T>(items: T[], width: number, run: (item: T) => Promise<void
 }
 
 async function seed(edge: string, products: number): Promise<{ skus: string[]; methodId: string }> {
-  const { access_token: token } = await call<{ access_token: string }>(edge, 'POST', '/v1/oauth/token', { form: { grant_type: 'password', username: BENCH_ADMIN.email, password: BENCH_ADMIN.password } });
+  const token = await login(edge, BENCH_ADMIN.email, BENCH_ADMIN.password);
   const warehouse = await call(edge, 'POST', '/v1/warehouses', { token, json: { code: 'BENCH', name: 'Bench', priority: 1 } });
   const skus = Array.from({ length: products }, (_, i) => `BENCH-CA-${i}`);
   await pool(skus, 8, async (sku) => {

@@ -15,6 +15,7 @@ import mongoose, { Types } from 'mongoose';
 import { productModel } from '../../services/catalog/src/infra/models.js';
 import { ROOT, type Stack } from '../harness/stack.js';
 import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
+import { call } from './catalog-seed.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,15 +32,6 @@ const DURATION_S = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function call<T = any>(stack: Stack, method: string, path: string, token: string | undefined, json?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  if (json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${stack.edgeUrl}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 interface Seeded {
   ids: string[];
@@ -53,10 +45,10 @@ async function seed(stack: Stack): Promise<Seeded> {
     body: new URLSearchParams({ grant_type: 'password', username: BENCH_ADMIN.email, password: BENCH_ADMIN.password }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const brand = await call(stack, 'POST', '/v1/brands', token, { name: 'Bench brand' });
-  const root = await call(stack, 'POST', '/v1/categories', token, { name: 'Bench root' });
+  const brand = await call(stack.edgeUrl, 'POST', '/v1/brands', { token, json: { name: 'Bench brand' } });
+  const root = await call(stack.edgeUrl, 'POST', '/v1/categories', { token, json: { name: 'Bench root' } });
   const children: string[] = [];
-  for (let i = 0; i < 5; i++) children.push((await call(stack, 'POST', '/v1/categories', token, { name: `Bench child ${i}`, parentId: root.id })).id);
+  for (let i = 0; i < 5; i++) children.push((await call(stack.edgeUrl, 'POST', '/v1/categories', { token, json: { name: `Bench child ${i}`, parentId: root.id } })).id);
   const db = mongoose.createConnection(stack.env['SHOP_MONGO_URL']!, { dbName: 'shop_catalog' });
   await db.asPromise();
   const dbs = await db.db!.admin().listDatabases();
@@ -200,13 +192,13 @@ await runOnBenchStack('catalog-reads', async (stack, workDir) => {
   }
   const edge = stack.edgeUrl;
   const detailPaths = seeded.ids.map((id) => `/v1/products/${id}`);
-  const page1 = await call(stack, 'GET', '/v1/products?page_size=20', undefined);
+  const page1 = await call(stack.edgeUrl, 'GET', '/v1/products?page_size=20');
   const listPaths = ['/v1/products?page_size=20', `/v1/products?page_size=20&category_id=${seeded.categoryId}`];
   const page2Paths: string[] = [];
   let token = page1.nextPageToken as string;
   for (let i = 0; i < 5 && token; i++) {
     page2Paths.push(`/v1/products?page_size=20&page_token=${encodeURIComponent(token)}`);
-    token = (await call(stack, 'GET', page2Paths[page2Paths.length - 1]!, undefined)).nextPageToken;
+    token = (await call(stack.edgeUrl, 'GET', page2Paths[page2Paths.length - 1]!)).nextPageToken;
   }
   // Every product read once (the steady state of a catalog being browsed; cold reads go to the store).
   const warmStarted = performance.now();

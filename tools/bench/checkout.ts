@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, type Stack } from '../harness/stack.js';
 import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
+import { BENCH_ADDRESS as ADDRESS, call, login } from './catalog-seed.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,25 +30,8 @@ const SHOPPERS = Number(opts.shoppers);
 const DURATION_MS = Number(opts.duration) * 1000;
 const PRODUCTS = Number(opts.products);
 const ADMIN = BENCH_ADMIN;
-const ADDRESS = { fullName: 'Bench Shopper', line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', countryCode: 'NL' };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function call<T = any>(stack: Stack, method: string, path: string, o: { token?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string> } = {}): Promise<T> {
-  const headers: Record<string, string> = { ...o.headers };
-  if (o.token) headers['authorization'] = `Bearer ${o.token}`;
-  let body: string | undefined;
-  if (o.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(o.form).toString();
-  } else if (o.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(o.json);
-  }
-  const res = await fetch(`${stack.edgeUrl}${path}`, { method, headers, body });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 /** CPU seconds (user + system) of a process and its descendants so far, from /proc (Linux, 100 ticks/s). */
 function treeCpuSeconds(pid: number): number {
@@ -82,42 +66,42 @@ function summary(name: string, latencies: number[], errors: number, elapsedMs: n
 }
 
 async function seed(stack: Stack): Promise<{ token: string; skus: string[]; methodId: string }> {
-  const { access_token: token } = await call<{ access_token: string }>(stack, 'POST', '/v1/oauth/token', { form: { grant_type: 'password', username: ADMIN.email, password: ADMIN.password } });
-  const warehouse = await call(stack, 'POST', '/v1/warehouses', { token, json: { code: 'BENCH', name: 'Bench', priority: 1 } });
+  const token = await login(stack.edgeUrl, ADMIN.email, ADMIN.password);
+  const warehouse = await call(stack.edgeUrl, 'POST', '/v1/warehouses', { token, json: { code: 'BENCH', name: 'Bench', priority: 1 } });
   const skus: string[] = [];
   for (let i = 0; i < PRODUCTS; i++) {
     const sku = `BENCH-CO-${i}`;
-    await call(stack, 'POST', '/v1/products', { token, json: { name: `Bench item ${i}`, sku, price: { currencyCode: 'EUR', amountMinor: 1000 + i }, status: 'PRODUCT_STATUS_ACTIVE' } });
-    await call(stack, 'POST', '/v1/stock-adjustments', { token, json: { sku, warehouseId: warehouse.id, quantityDelta: 1_000_000, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `bench:${sku}` } });
+    await call(stack.edgeUrl, 'POST', '/v1/products', { token, json: { name: `Bench item ${i}`, sku, price: { currencyCode: 'EUR', amountMinor: 1000 + i }, status: 'PRODUCT_STATUS_ACTIVE' } });
+    await call(stack.edgeUrl, 'POST', '/v1/stock-adjustments', { token, json: { sku, warehouseId: warehouse.id, quantityDelta: 1_000_000, reason: 'ADJUSTMENT_REASON_RECEIVE', requestId: `bench:${sku}` } });
     skus.push(sku);
   }
-  const zone = await call(stack, 'POST', '/v1/shipping-zones', { token, json: { name: 'Bench NL', countryCodes: ['NL'] } });
-  const method = await call(stack, 'POST', '/v1/shipping-methods', {
+  const zone = await call(stack.edgeUrl, 'POST', '/v1/shipping-zones', { token, json: { name: 'Bench NL', countryCodes: ['NL'] } });
+  const method = await call(stack.edgeUrl, 'POST', '/v1/shipping-methods', {
     token,
     json: { zoneId: zone.id, name: 'Bench flat', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', rates: [{ currencyCode: 'EUR', amountMinor: 495 }], minBusinessDays: 1, maxBusinessDays: 3, active: true },
   });
-  await call(stack, 'POST', '/v1/tax-rules', { token, json: { countryCode: 'NL', rateBps: 2100, pricesIncludeTax: true, taxShipping: true, name: 'BTW' } });
+  await call(stack.edgeUrl, 'POST', '/v1/tax-rules', { token, json: { countryCode: 'NL', rateBps: 2100, pricesIncludeTax: true, taxShipping: true, name: 'BTW' } });
   return { token, skus, methodId: method.id };
 }
 
 async function shop(stack: Stack, skus: string[], methodId: string, until: number, timings: { add: number[]; checkout: number[]; errors: { add: number; checkout: number } }): Promise<void> {
   while (Date.now() < until) {
     try {
-      const cart = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+      const cart = await call(stack.edgeUrl, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
       const headers = { 'x-cart-token': cart.cartToken as string };
       const sku = skus[Math.floor(Math.random() * skus.length)]!;
       let started = performance.now();
       try {
-        await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku, quantity: 1 } });
+        await call(stack.edgeUrl, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku, quantity: 1 } });
         timings.add.push(performance.now() - started);
       } catch {
         timings.errors.add++;
         continue;
       }
-      await call(stack, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
+      await call(stack.edgeUrl, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
       started = performance.now();
       try {
-        const order = await call(stack, 'POST', `/v1/carts/${cart.id}:checkout`, { headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
+        const order = await call(stack.edgeUrl, 'POST', `/v1/carts/${cart.id}:checkout`, { headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
         if (order.status !== 'ORDER_STATUS_CONFIRMED') throw new Error(order.status);
         timings.checkout.push(performance.now() - started);
       } catch {
@@ -131,10 +115,10 @@ async function shop(stack: Stack, skus: string[], methodId: string, until: numbe
 
 /** A cart ready to check out: one line, email, address and shipping method. */
 async function readyCart(stack: Stack, skus: string[], methodId: string): Promise<{ id: string; headers: Record<string, string> }> {
-  const cart = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+  const cart = await call(stack.edgeUrl, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
   const headers = { 'x-cart-token': cart.cartToken as string };
-  await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
-  await call(stack, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
+  await call(stack.edgeUrl, 'POST', `/v1/carts/${cart.id}/lines`, { headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
+  await call(stack.edgeUrl, 'PATCH', `/v1/carts/${cart.id}`, { headers, json: { email: 'bench@example.com', shippingAddress: ADDRESS, shippingMethodId: methodId } });
   return { id: cart.id, headers };
 }
 
@@ -155,7 +139,7 @@ async function checkoutRounds(stack: Stack, skus: string[], methodId: string, un
     await Promise.all(carts.map(async (cart) => {
       const started = performance.now();
       try {
-        const order = await call(stack, 'POST', `/v1/carts/${cart.id}:checkout`, { headers: cart.headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
+        const order = await call(stack.edgeUrl, 'POST', `/v1/carts/${cart.id}:checkout`, { headers: cart.headers, json: { idempotencyKey: randomUUID(), payment: { provider: 'test', token: 'tok_test_success' } } });
         if (order.status !== 'ORDER_STATUS_CONFIRMED') throw new Error(order.status);
         latencies.push(performance.now() - started);
       } catch {
@@ -175,12 +159,12 @@ async function addOnly(stack: Stack, skus: string[], until: number, timings: { a
   let cart: { id: string; headers: Record<string, string>; adds: number } | null = null;
   while (Date.now() < until) {
     if (!cart || cart.adds >= 400) {
-      const created = await call(stack, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
+      const created = await call(stack.edgeUrl, 'POST', '/v1/carts', { json: { currencyCode: 'EUR' } });
       cart = { id: created.id, headers: { 'x-cart-token': created.cartToken }, adds: 0 };
     }
     const started = performance.now();
     try {
-      await call(stack, 'POST', `/v1/carts/${cart.id}/lines`, { headers: cart.headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
+      await call(stack.edgeUrl, 'POST', `/v1/carts/${cart.id}/lines`, { headers: cart.headers, json: { sku: skus[Math.floor(Math.random() * skus.length)]!, quantity: 1 } });
       timings.add.push(performance.now() - started);
       cart.adds++;
     } catch {

@@ -18,7 +18,7 @@ import { SearchServiceService } from '../../gen/shop/search/v1/search_service.js
 import { createServiceClient } from '../../services/platform/src/grpc/client.js';
 import { ROOT, type Stack } from '../harness/stack.js';
 import { BENCH_ADMIN, runOnBenchStack } from './bench-stack.js';
-import { ADJECTIVES, boundedAll, CHILDREN, NOUNS, ROOTS } from './catalog-seed.js';
+import { ADJECTIVES, boundedAll, call, CHILDREN, NOUNS, ROOTS } from './catalog-seed.js';
 import { latencyMs, runWrk, warmUp } from './wrk.js';
 
 const { values: opts } = parseArgs({
@@ -38,16 +38,6 @@ const ADMIN = BENCH_ADMIN;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** One JSON request through the edge; throws on anything but 2xx. */
-async function call<T = any>(stack: Stack, method: string, path: string, token: string | undefined, json?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  if (json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${stack.edgeUrl}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 // The suite's deterministic vocabulary (catalog-seed.ts), plus attributes of this benchmark's own.
 const COLOURS = ['red', 'blue', 'green', 'black', 'white', 'grey', 'yellow', 'brown'];
@@ -74,21 +64,21 @@ async function seed(stack: Stack): Promise<Seeded> {
   if (!tokenRes.ok) throw new Error(`admin login failed: ${tokenRes.status} ${await tokenRes.text()}`);
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
 
-  const productType = await call(stack, 'POST', '/v1/product-types', token, {
+  const productType = await call(stack.edgeUrl, 'POST', '/v1/product-types', { token, json: {
     name: 'Bench goods',
     attributes: [
       { code: 'colour', name: 'Colour', type: 'ATTRIBUTE_TYPE_ENUM', allowedValues: COLOURS, filterable: true, searchable: true },
       { code: 'material', name: 'Material', type: 'ATTRIBUTE_TYPE_ENUM', allowedValues: MATERIALS, filterable: true, searchable: true },
     ],
-  });
+  } });
   const brands: { id: string; name: string }[] = [];
-  for (let i = 0; i < 20; i++) brands.push(await call(stack, 'POST', '/v1/brands', token, { name: `Brand ${String.fromCharCode(65 + i)}${i}` }));
+  for (let i = 0; i < 20; i++) brands.push(await call(stack.edgeUrl, 'POST', '/v1/brands', { token, json: { name: `Brand ${String.fromCharCode(65 + i)}${i}` } }));
   const rootCategories: { id: string; name: string }[] = [];
   const childCategories: { id: string; name: string; parentId: string }[] = [];
   for (const name of ROOTS) {
-    const root = await call(stack, 'POST', '/v1/categories', token, { name });
+    const root = await call(stack.edgeUrl, 'POST', '/v1/categories', { token, json: { name } });
     rootCategories.push(root);
-    for (const child of CHILDREN) childCategories.push(await call(stack, 'POST', '/v1/categories', token, { name: `${name} ${child}`, parentId: root.id }));
+    for (const child of CHILDREN) childCategories.push(await call(stack.edgeUrl, 'POST', '/v1/categories', { token, json: { name: `${name} ${child}`, parentId: root.id } }));
   }
 
   const probe = new FreshnessProbe(stack, token);
@@ -109,7 +99,7 @@ async function seed(stack: Stack): Promise<Seeded> {
   await boundedAll(PRODUCTS, SEED_CONCURRENCY, async (i) => {
     const adjective = ADJECTIVES[i % ADJECTIVES.length]!;
     const noun = NOUNS[Math.floor(i / ADJECTIVES.length) % NOUNS.length]!;
-    await call(stack, 'POST', '/v1/products', token, {
+    await call(stack.edgeUrl, 'POST', '/v1/products', { token, json: {
       name: `${adjective} ${noun} ${i}`,
       description: `A ${adjective} ${noun} for everyday use, model ${i}.`,
       sku: `BENCH-${String(i).padStart(6, '0')}`,
@@ -119,7 +109,7 @@ async function seed(stack: Stack): Promise<Seeded> {
       categoryIds: [childCategories[(i * 31) % childCategories.length]!.id],
       productTypeId: productType.id,
       attributes: [{ code: 'colour', values: [COLOURS[i % COLOURS.length]] }, { code: 'material', values: [MATERIALS[(i >> 3) % MATERIALS.length]] }],
-    });
+    } });
     if (++done % 1000 === 0) log(`  seeded ${done}/${PRODUCTS} (${Math.round(done / ((performance.now() - started) / 1000))}/s)`);
   });
   const seedMs = performance.now() - started;
@@ -143,9 +133,9 @@ class FreshnessProbe {
 
   async create(): Promise<void> {
     for (let i = 0; i < FreshnessProbe.COUNT; i++) {
-      const p = await call(this.stack, 'POST', '/v1/products', this.token, {
+      const p = await call(this.stack.edgeUrl, 'POST', '/v1/products', { token: this.token, json: {
         name: 'freshness probe', sku: `BENCH-PROBE-${i}`, price: { currencyCode: 'EUR', amountMinor: 100 }, status: 'PRODUCT_STATUS_ACTIVE',
-      });
+      } });
       this.products.push({ id: p.id, etag: p.etag, busy: false });
     }
   }
@@ -164,10 +154,10 @@ class FreshnessProbe {
       const word = `fp${randomBytes(5).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
       const name = `freshness probe ${word} ${++this.n}`;
       const started = performance.now();
-      const p = await call(this.stack, 'PATCH', `/v1/products/${probe.id}?updateMask=name`, this.token, { name, etag: probe.etag });
+      const p = await call(this.stack.edgeUrl, 'PATCH', `/v1/products/${probe.id}?updateMask=name`, { token: this.token, json: { name, etag: probe.etag } });
       probe.etag = p.etag;
       for (;;) {
-        const body = await call<{ products?: { name: string }[] }>(this.stack, 'GET', `/v1/search/products?q=${word}&page_size=1`, undefined);
+        const body = await call<{ products?: { name: string }[] }>(this.stack.edgeUrl, 'GET', `/v1/search/products?q=${word}&page_size=1`);
         if (body.products?.[0]?.name === name) return performance.now() - started;
         if (performance.now() - started > 600_000) throw new Error(`probe ${word} not searchable after 10 minutes`);
         await new Promise((r) => setTimeout(r, pollMs));
@@ -208,7 +198,7 @@ async function sampleEventBacklog(stack: Stack, until: () => boolean): Promise<v
 }
 
 async function indexedCount(stack: Stack): Promise<number> {
-  const body = await call<{ totalSize?: number }>(stack, 'GET', '/v1/search/products?page_size=1', undefined);
+  const body = await call<{ totalSize?: number }>(stack.edgeUrl, 'GET', '/v1/search/products?page_size=1');
   return body.totalSize ?? 0;
 }
 
@@ -256,7 +246,7 @@ await runOnBenchStack('search', async (stack, workDir) => {
     const category = seeded.rootCategories[1]!;
     const query = new URLSearchParams({ q: 'steel', category: category.id, currency: 'EUR', min_price: '1000', max_price: '30000' });
     const path = `/v1/search/products?${query}`;
-    const sample = await call<{ totalSize?: number; facets?: unknown[] }>(stack, 'GET', path, undefined);
+    const sample = await call<{ totalSize?: number; facets?: unknown[] }>(stack.edgeUrl, 'GET', path);
     log(`query ${path}: ${sample.totalSize ?? 0} matches, ${sample.facets?.length ?? 0} facets`);
     if (!sample.totalSize) throw new Error('the benchmark query matches nothing');
 
