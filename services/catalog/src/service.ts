@@ -79,7 +79,8 @@ export const catalogService = defineService({
     const taxonomy = taxonomyModels(db);
     const pricing = pricingModels(db);
     const relay = startOutboxRelay({ js: nats.js, models: [products, taxonomy.categories, taxonomy.brands, taxonomy.collections, taxonomy.productTypes, pricing.priceLists, pricing.tierSets], logger });
-    const skus = new SkuClaims(variantSkuModel(db), products);
+    const claims = variantSkuModel(db);
+    const skus = new SkuClaims(claims, products);
     const references = new CatalogReferences(taxonomy);
     const generation = new PolledListGeneration(redis);
     await generation.start();
@@ -94,7 +95,7 @@ export const catalogService = defineService({
     const brands = new Brands(taxonomy.brands, products, () => relay.kick());
     const collections = new Collections(taxonomy.collections, products, () => relay.kick(), listsChanged);
     const productTypes = new ProductTypes(taxonomy.productTypes, products, () => relay.kick());
-    const variants = new VariantLookup(products);
+    const variants = new VariantLookup(products, claims);
     const prices = new Pricing(pricing, variants, () => relay.kick());
     return {
       handlers: { ...productHandlers(catalog), ...taxonomyHandlers(categories, brands, collections), ...productTypeHandlers(productTypes), ...pricingHandlers(prices, variants), ...importHandlers(new ProductImport(products, catalog)) },

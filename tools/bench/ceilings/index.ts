@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePorts } from '../../harness/ports.js';
 import { startProcess, type ManagedProcess } from '../../harness/process.js';
-import { httpOk } from '../../harness/stack.js';
+import { httpOk, servicesNode } from '../../harness/stack.js';
 import { runGhz } from '../ghz.js';
 import type { LoadResult } from '../load-result.js';
 import { cpuMsPer, withCpuMs } from './cpu-time.js';
@@ -95,7 +95,8 @@ async function measureEcho(o: CeilingOptions): Promise<{ direct: Measured; viaEn
   const descriptorPath = await buildEchoDescriptor(o.workDir);
   const started: ManagedProcess[] = [];
   try {
-    const echoCmd = pinned(o.serverCpus, process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'echo-server.ts'), '0']);
+    // On the Node the services run on, so the ceiling and the services share a runtime.
+    const echoCmd = pinned(o.serverCpus, servicesNode(), ['--import', 'tsx', join(import.meta.dirname, 'echo-server.ts'), '0']);
     const echo = await startProcess({ name: 'echo', ...echoCmd, cwd: ROOT, logFile: join(o.workDir, 'echo.log'), readyLine: /^READY (\d+)/ });
     started.push(echo.proc);
     const echoPort = Number(echo.match![1]);

@@ -17,6 +17,7 @@ import type { Warehouses } from './warehouses.js';
 
 const MASK = ['reorder_point', 'reorder_quantity', 'backorder'] as const;
 const MAX_AVAILABILITY_SKUS = 500;
+const MAX_LEVEL_IDS_PER_QUERY = 2_000;
 const levelErrors = resourceErrors('stock level');
 
 /** Who a ledger entry names: the user or service account, or "system" for background work. */
@@ -156,11 +157,15 @@ export class Stock {
     if (skus.length > MAX_AVAILABILITY_SKUS) v.add('skus', `at most ${MAX_AVAILABILITY_SKUS} SKUs per call`);
     skus.forEach((s, i) => checkSku(v, `skus[${i}]`, s));
     v.throwIfAny();
-    const [levels, active] = await Promise.all([
-      this.m.levels.find({ sku: { $in: [...new Set(skus)] } }, { sku: 1, warehouseId: 1, available: 1, backorderLimit: 1, backorderMode: 1, expectedDate: 1 }).lean<StockLevelDoc[]>(),
-      this.warehouses.activeIds(),
-    ]);
+    const wanted = [...new Set(skus)];
+    const active = await this.warehouses.activeIds();
     const activeIds = new Set(active);
+    // A level's _id is sku@warehouse: asking by _id uses the primary index on any store
+    // (the MongoDB-wire server scans for `sku: {$in}`); with very many warehouses, by SKU.
+    const filter = wanted.length * active.length <= MAX_LEVEL_IDS_PER_QUERY
+      ? { _id: { $in: wanted.flatMap((sku) => active.map((w) => levelId(sku, w))) } }
+      : { sku: { $in: wanted } };
+    const levels = await this.m.levels.find(filter, { sku: 1, warehouseId: 1, available: 1, backorderLimit: 1, backorderMode: 1, expectedDate: 1 }).lean<StockLevelDoc[]>();
     const bySku = new Map<string, StockLevelDoc[]>();
     for (const l of levels) if (activeIds.has(l.warehouseId)) bySku.set(l.sku, [...(bySku.get(l.sku) ?? []), l]);
     return {
