@@ -185,7 +185,7 @@ await runOnBenchStack('cart-adds', async (stack) => {
   const child = spawn(opts.pin ? 'taskset' : process.execPath, opts.pin ? ['-c', '1', process.execPath, ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
   // The profile hook (if any) toggles a CPU profile on SIGUSR2: one profile per phase.
   const services = stack.processes.find((p) => p.name === 'services');
-  const node = services ? descendants(services.pid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node') : undefined;
+  const node = services ? descendants(services.pid).find((pid) => /\bnode\b.*mesh\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')) && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('bash')) : undefined;
   let out = '';
   const cpuAt: Array<Record<string, number>> = [];
   const callsAt: Array<Promise<Record<string, number>>> = [];
