@@ -12,11 +12,12 @@
 // each server process, and the ratio to the matching ceiling. Also the cold start of
 // `npm start` (long mode or --cold-start). Writes JSON and Markdown
 // (.tmp/bench/<time>.{json,md} by default) and prints the Markdown.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, type Stack } from '../harness/stack.js';
+import { ROOT, servicesNode, type Stack } from '../harness/stack.js';
 import { startBenchStack } from './bench-stack.js';
 import { call, seedCatalog, type SeededCatalog } from './catalog-seed.js';
 import { measureCeilings, type Ceilings } from './ceilings/index.js';
@@ -51,8 +52,7 @@ const CONNECTIONS = Number(opts.connections);
 const DURATION_S = Number(opts.duration ?? (LONG ? 45 : 8));
 const WARMUP_S = Number(opts.warmup ?? (LONG ? 10 : 2));
 const CEILING_S = LONG ? 20 : 5;
-// 10,000 in long mode. Short mode seeds fewer so the whole run stays under 5 minutes on a
-// busy 2-core machine, where the import manages ~25-100 products/s; --products overrides.
+// 10,000 products in both modes (--products overrides).
 const PRODUCTS = Number(opts.products ?? 10_000);
 // Short mode books stock for a spread of SKUs only (see seedCatalog); long mode for every one.
 const STOCKED = opts.stocked !== undefined ? Number(opts.stocked) : LONG ? Infinity : 3_000;
@@ -192,7 +192,7 @@ const report = {
   suite: 'shopmesh bench',
   time: new Date().toISOString(),
   mode: LONG ? 'long' : 'short',
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtEnd: loadavg().map((l) => +l.toFixed(2)), node: process.version },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtEnd: loadavg().map((l) => +l.toFixed(2)), node: process.version, servicesNode: execFileSync(servicesNode(), ['--version'], { encoding: 'utf8' }).trim() },
   options: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, ceilingDurationS: CEILING_S, products: PRODUCTS, customerOrders: ORDERS },
   coldStart,
   runs,
@@ -202,7 +202,7 @@ const report = {
 
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
 const md: string[] = [`# shopmesh benchmarks (${report.mode} mode, ${report.time})`, ''];
-md.push(`${CONNECTIONS} connections per scenario, ${DURATION_S} s measured after ${WARMUP_S} s warm-up; loopback; machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), load average at end ${report.machine.loadAvgAtEnd.join(' ')}.`, '');
+md.push(`${CONNECTIONS} connections per scenario, ${DURATION_S} s measured after ${WARMUP_S} s warm-up; loopback; machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), ${report.machine.memoryGb} GiB, services on Node ${report.machine.servicesNode}, load average at end ${report.machine.loadAvgAtEnd.join(' ')}.`, '');
 const all = [...runs.flatMap((r) => r.scenarios), ...(scaleOut ? [scaleOut.twoProcesses] : [])];
 md.push(scenarioTable(all), '', resourceTable(all), '');
 const facts: [string, string][] = [];
