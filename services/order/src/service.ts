@@ -75,10 +75,14 @@ export const orderService = defineService({
     const watch = new OrderWatch(nats.nc, logger);
     watch.start();
     const recovery = startCheckoutRecovery({ orders, saga, logger, leaseMs: own.orderCheckoutLeaseMs, intervalMs: own.orderRecoveryIntervalMs });
-    const paymentsFollowed = await followPayments({ nats, db, logger, saga });
+    // A crash fixture dies on purpose: on the shared durables it would take events with it
+    // and hold them until their ack wait ran out (30 s), stalling the stack's order process.
+    const consumers = !own.orderTestCrashAfterStep;
+    const noConsumer = { stop: async () => undefined };
+    const paymentsFollowed = consumers ? await followPayments({ nats, db, logger, saga }) : noConsumer;
     const shipping = createServiceClient(ShippingServiceService, { name: 'shipping', address: config.shippingAddr, idempotent: ['createShipment', 'listOrderShipments'] });
     const fulfilment = new OrderFulfilment(orders, new ShippingAdapter(shipping, tokens.source), payment, () => relay.kick());
-    const shipmentsFollowed = await followShipments({ nats, db, logger, fulfilment });
+    const shipmentsFollowed = consumers ? await followShipments({ nats, db, logger, fulfilment }) : noConsumer;
     return {
       handlers: orderHandlers(saga, new Orders(orders, stock, payment, () => relay.kick()), fulfilment, watch, new OrderDetails(shipping, payments, tokens.source, logger)),
       stop: async () => {

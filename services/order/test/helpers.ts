@@ -18,18 +18,25 @@ export async function testShippingMethod(): Promise<string> {
   await api('POST', '/v1/shipping-zones', { token, json: { name: zoneName, countryCodes: ['NL'] } });
   const zones = await api('GET', '/v1/shipping-zones?pageSize=200', { token });
   const zone = zones.body.zones.find((z: { name: string }) => z.name === zoneName);
-  const methods = await api('GET', `/v1/shipping-methods?zoneId=${zone.id}`, { token });
-  methodId = methods.body.methods?.[0]?.id
-    ?? (await staff('POST', '/v1/shipping-methods', { zoneId: zone.id, name: 'Flat NL', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', rates: [{ currencyCode: 'EUR', amountMinor: 495 }], minBusinessDays: 1, maxBusinessDays: 3, active: true })).id;
+  // Test files run in parallel processes: whoever creates the method first wins, the others find it.
+  const method = { zoneId: zone.id, name: 'Flat NL', kind: 'SHIPPING_METHOD_KIND_STANDARD', rateType: 'RATE_TYPE_FLAT', rates: [{ currencyCode: 'EUR', amountMinor: 495 }], minBusinessDays: 1, maxBusinessDays: 3, active: true };
+  const created = await api('POST', '/v1/shipping-methods', { token, json: method });
+  if (created.status === 200) methodId = created.body.id;
+  else {
+    const methods = await api('GET', `/v1/shipping-methods?zoneId=${zone.id}`, { token });
+    methodId = methods.body.methods.find((m: { name: string }) => m.name === method.name).id;
+  }
   return methodId;
 }
 
 /** The order tests' warehouse (created once per stack). */
 export async function orderWarehouse(): Promise<string> {
   if (warehouseId) return warehouseId;
+  // As above: created by the first test file to ask, found by the others.
+  const created = await api('POST', '/v1/warehouses', { token: await admin(), json: { code: 'ORDER-TESTS', name: 'Order tests', priority: 5 } });
+  if (created.status === 200) return (warehouseId = created.body.id);
   const list = await api('GET', '/v1/warehouses?pageSize=200', { token: await admin() });
-  const existing = (list.body.warehouses ?? []).find((w: { code: string }) => w.code === 'ORDER-TESTS');
-  warehouseId = existing?.id ?? (await staff('POST', '/v1/warehouses', { code: 'ORDER-TESTS', name: 'Order tests', priority: 5 })).id;
+  warehouseId = list.body.warehouses.find((w: { code: string }) => w.code === 'ORDER-TESTS').id;
   return warehouseId;
 }
 
