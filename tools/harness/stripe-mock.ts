@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, type ManagedProcess } from './process.js';
 
@@ -21,8 +21,12 @@ export async function startStripeMock(o: { tools: string; workDir: string; port:
   Object.assign(intent, { status: 'requires_capture', capture_method: 'manual', last_payment_error: null });
   const fixtureFile = join(o.workDir, 'stripe-mock-fixtures.json');
   writeFileSync(fixtureFile, JSON.stringify(fixtures));
-  // HTTPS goes to a socket in the work folder, so nothing listens beyond loopback.
-  const args = ['-http-addr', `127.0.0.1:${o.port}`, '-https-unix', join(o.workDir, 'stripe-mock-https.sock'), '-fixtures', fixtureFile];
+  // HTTPS goes to a socket in the work folder, so nothing listens beyond loopback. A
+  // socket file left by a run that was killed would make the bind fail: it goes first
+  // (a second run on the same folder is refused earlier, by its ports).
+  const socket = join(o.workDir, 'stripe-mock-https.sock');
+  rmSync(socket, { force: true });
+  const args = ['-http-addr', `127.0.0.1:${o.port}`, '-https-unix', socket, '-fixtures', fixtureFile];
   if (o.verbose) args.push('-verbose');
   const url = `http://127.0.0.1:${o.port}`;
   // Its output goes straight to the file, not through a pipe: while `npm test` runs the
