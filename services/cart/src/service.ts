@@ -90,7 +90,7 @@ export const cartService = defineService({
       cached: { catalog: catalogPort, taxRate: taxRules.rateFor, shipping: new CachedShipping(shipping, new ExpiringCache(own.cartShippingCacheSeconds * 1000, 10_000)), stock },
       live: { catalog: catalogPort.live(), taxRate: taxRules.rateFor, shipping, stock: stock.live() },
     };
-    const invalidation = followCacheInvalidation(nats.nc, { catalog: catalogPort, stock }, logger);
+    const invalidation = await followCacheInvalidation(nats.nc, { catalog: catalogPort, stock }, logger);
     const carts = new Carts(store, pricing, customers, {
       maxLineQuantity: own.cartMaxLineQuantity,
       maxLines: own.cartMaxLines,

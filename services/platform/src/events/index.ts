@@ -28,3 +28,4 @@ export {
   type ProcessedEvent,
 } from './processed.js';
 export { startConsumer, type ConsumedEvent, type ConsumerOptions, type RunningConsumer } from './consumer.js';
+export { followEvents, type FollowOptions } from './follow.js';
